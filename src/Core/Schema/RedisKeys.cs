@@ -1,0 +1,77 @@
+namespace Entrance.Core.Schema;
+
+/// <summary>
+/// The Redis key and channel names of the route schema (docs/redis-schema.md), with the optional key prefix applied.
+/// One instance per prefix; every name is built here so the CLI, the Syncer and the router cannot disagree.
+/// </summary>
+public sealed class RedisKeys
+{
+    public const string BackendsPart = "entrance:backends:";
+    public const string SettingsPart = "entrance:host:";
+    public const string NativeDeadPart = "entrance:dead:";
+    public const string FrontendPart = "frontend:";
+    public const string HipacheDeadPart = "dead:";
+
+    /// <summary>Fields of the per-host settings hash.</summary>
+    public const string LbField = "lb";
+
+    public RedisKeys(string? prefix = null)
+    {
+        Prefix = prefix ?? string.Empty;
+        ChangedChannel = Prefix + "entrance:changed";
+        DeadChannel = Prefix + "dead";
+        Owners = Prefix + "entrance:owners";
+    }
+
+    public string Prefix { get; }
+
+    /// <summary>PUBLISH a route name (or <c>*</c>) here to make every router drop it from its cache.</summary>
+    public string ChangedChannel { get; }
+
+    /// <summary>hipache's channel for dead-backend events: <c>host;url;index;count</c>.</summary>
+    public string DeadChannel { get; }
+
+    /// <summary>HASH route name → owner (<c>apply</c>, <c>syncer</c>); hosts absent here were written by hand.</summary>
+    public string Owners { get; }
+
+    public string Backends(string host) => Prefix + BackendsPart + host;
+
+    public string Settings(string host) => Prefix + SettingsPart + host;
+
+    public string NativeDead(string host) => Prefix + NativeDeadPart + host;
+
+    public string Frontend(string host) => Prefix + FrontendPart + host;
+
+    public string HipacheDead(string host) => Prefix + HipacheDeadPart + host;
+
+    /// <summary>Key patterns whose changes affect routing, for SCAN and keyspace subscriptions.</summary>
+    public IReadOnlyList<string> RoutePatterns =>
+    [
+        Prefix + BackendsPart + "*",
+        Prefix + SettingsPart + "*",
+        Prefix + NativeDeadPart + "*",
+        Prefix + FrontendPart + "*",
+        Prefix + HipacheDeadPart + "*",
+    ];
+
+    /// <summary>The route name a schema key belongs to, or null when the key is not a route key.</summary>
+    public string? RouteNameOf(ReadOnlySpan<char> key)
+    {
+        if (!key.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        key = key[Prefix.Length..];
+        ReadOnlySpan<string> parts = [BackendsPart, SettingsPart, NativeDeadPart, FrontendPart, HipacheDeadPart];
+        foreach (var part in parts)
+        {
+            if (key.StartsWith(part, StringComparison.Ordinal) && key.Length > part.Length)
+            {
+                return key[part.Length..].ToString();
+            }
+        }
+
+        return null;
+    }
+}

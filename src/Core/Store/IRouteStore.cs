@@ -1,0 +1,50 @@
+namespace Entrance.Core.Store;
+
+/// <summary>The router's read side of the route schema.</summary>
+public interface IRouteStore
+{
+    /// <summary>
+    /// Resolves a normalised host in one round trip: exact name, wildcards, catch-all; native before hipache.
+    /// Returns null when no route matches. Throws <see cref="RouteStoreUnavailableException"/> when the store cannot answer.
+    /// </summary>
+    Task<RouteRecord?> ResolveAsync(string host, CancellationToken cancellationToken = default);
+
+    /// <summary>True while the store's connection is up.</summary>
+    bool IsConnected { get; }
+}
+
+/// <summary>A change notification: a route name changed, everything changed, or the feed may have missed changes.</summary>
+public readonly record struct RouteChange(RouteChangeKind Kind, string? RouteName, RouteChangeOrigin Origin);
+
+public enum RouteChangeKind
+{
+    /// <summary>One route name changed (it may be a wildcard or the catch-all).</summary>
+    Route,
+
+    /// <summary>Everything may have changed (<c>PUBLISH entrance:changed *</c>).</summary>
+    All,
+
+    /// <summary>The subscription came back after a drop: changes may have been missed meanwhile.</summary>
+    Resubscribed,
+}
+
+public enum RouteChangeOrigin
+{
+    Publish,
+    Keyspace,
+    Connection,
+}
+
+/// <summary>The stream of invalidations routers listen to.</summary>
+public interface IRouteChangeFeed
+{
+    /// <summary>Subscribes to invalidations (PUBLISH and keyspace events); the handler runs on the store's thread and must be quick.</summary>
+    Task SubscribeAsync(Action<RouteChange> handler);
+
+    /// <summary>
+    /// Whether Redis emits the keyspace events the feed relies on; null when it cannot be told (CONFIG is disabled).
+    /// </summary>
+    Task<bool?> KeyspaceEventsEnabledAsync();
+}
+
+public sealed class RouteStoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,225 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using Entrance.Core.Hosts;
+using Entrance.Core.Schema;
+using StackExchange.Redis;
+
+namespace Entrance.Core.Store;
+
+/// <summary>The route schema read from Redis: <see cref="IRouteStore"/> and <see cref="IRouteChangeFeed"/> over one multiplexer.</summary>
+public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
+{
+    private const int KeysPerCandidate = 5;
+
+    private static readonly Lazy<(string Text, byte[] Sha1)> Script = new(LoadScript);
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisKeys _keys;
+    private readonly int _database;
+    private readonly TimeProvider _time;
+
+    public RedisRouteStore(IConnectionMultiplexer redis, RedisKeys keys, TimeProvider? time = null)
+    {
+        _redis = redis;
+        _keys = keys;
+        _time = time ?? TimeProvider.System;
+        _database = ConfigurationOptions.Parse(redis.Configuration).DefaultDatabase ?? 0;
+    }
+
+    public bool IsConnected => _redis.IsConnected;
+
+    public RedisKeys Keys => _keys;
+
+    public async Task<RouteRecord?> ResolveAsync(string host, CancellationToken cancellationToken = default)
+    {
+        var candidates = HostName.Candidates(host);
+        var keys = new RedisKey[candidates.Length * KeysPerCandidate];
+        for (var i = 0; i < candidates.Length; i++)
+        {
+            var name = candidates[i];
+            var k = i * KeysPerCandidate;
+            keys[k] = _keys.Backends(name);
+            keys[k + 1] = _keys.Settings(name);
+            keys[k + 2] = _keys.NativeDead(name);
+            keys[k + 3] = _keys.Frontend(name);
+            keys[k + 4] = _keys.HipacheDead(name);
+        }
+
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        RedisValue[] args = [now];
+        var db = _redis.GetDatabase(_database);
+        RedisResult result;
+        try
+        {
+            try
+            {
+                result = await db.ScriptEvaluateAsync(Script.Value.Sha1, keys, args).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+            {
+                // EVAL loads the script into the server's cache; later calls go back to EVALSHA.
+                result = await db.ScriptEvaluateAsync(Script.Value.Text, keys, args).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException or ObjectDisposedException)
+        {
+            throw new RouteStoreUnavailableException($"Redis did not answer for {host}: {ex.Message}", ex);
+        }
+
+        return result.IsNull ? null : Parse(candidates, keys, (RedisResult[])result!, now);
+    }
+
+    public Task SubscribeAsync(Action<RouteChange> handler)
+    {
+        var subscriber = _redis.GetSubscriber();
+        _redis.ConnectionRestored += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Subscription)
+            {
+                handler(new RouteChange(RouteChangeKind.Resubscribed, null, RouteChangeOrigin.Connection));
+            }
+        };
+
+        var tasks = new List<Task>
+        {
+            subscriber.SubscribeAsync(_keys.ChangedChannel, (_, message) =>
+            {
+                var name = ((string?)message)?.Trim();
+                if (string.IsNullOrEmpty(name))
+                {
+                    return;
+                }
+
+                handler(name == HostName.CatchAll
+                    ? new RouteChange(RouteChangeKind.All, null, RouteChangeOrigin.Publish)
+                    : new RouteChange(RouteChangeKind.Route, name.ToLowerInvariant(), RouteChangeOrigin.Publish));
+            }),
+        };
+
+        var keyspacePrefix = $"__keyspace@{_database}__:";
+        foreach (var pattern in _keys.RoutePatterns)
+        {
+            var channel = new RedisChannel(keyspacePrefix + pattern, RedisChannel.PatternMode.Pattern);
+            tasks.Add(subscriber.SubscribeAsync(channel, (ch, _) =>
+            {
+                var key = ((string)ch!).AsSpan(keyspacePrefix.Length);
+                var name = _keys.RouteNameOf(key);
+                if (name is not null)
+                {
+                    handler(new RouteChange(RouteChangeKind.Route, name, RouteChangeOrigin.Keyspace));
+                }
+            }));
+        }
+
+        return Task.WhenAll(tasks);
+    }
+
+    public async Task<bool?> KeyspaceEventsEnabledAsync()
+    {
+        try
+        {
+            var server = _redis.GetServer(_redis.GetEndPoints()[0]);
+            var config = await server.ConfigGetAsync("notify-keyspace-events").ConfigureAwait(false);
+            var flags = config.Length == 0 ? string.Empty : config[0].Value ?? string.Empty;
+            return KeyspaceFlagsCover(flags);
+        }
+        catch (Exception ex) when (ex is RedisException or RedisCommandException)
+        {
+            return null; // CONFIG is disabled on many managed services.
+        }
+    }
+
+    /// <summary>
+    /// True when <c>notify-keyspace-events</c> flags emit keyspace events for every type the schema uses:
+    /// K plus generic, set, list, hash, sorted set and expired (A covers the type letters).
+    /// </summary>
+    public static bool KeyspaceFlagsCover(string flags)
+    {
+        if (!flags.Contains('K'))
+        {
+            return false;
+        }
+
+        if (flags.Contains('A'))
+        {
+            return true;
+        }
+
+        foreach (var c in "gslhzx")
+        {
+            if (!flags.Contains(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private RouteRecord Parse(string[] candidates, RedisKey[] keys, RedisResult[] parts, long now)
+    {
+        var schemaName = (string)parts[0]!;
+        var candidate = (int)(long)parts[1] - 1;
+        var urls = (string[])parts[2]!;
+        var settingsFlat = (string[])parts[3]!;
+        var settings = new Dictionary<string, string>(settingsFlat.Length / 2, StringComparer.Ordinal);
+        for (var i = 0; i + 1 < settingsFlat.Length; i += 2)
+        {
+            settings[settingsFlat[i]] = settingsFlat[i + 1];
+        }
+
+        var routeName = candidates[candidate];
+        var deadRaw = (string[])parts[4]!;
+        switch (schemaName)
+        {
+            case "native":
+            {
+                Array.Sort(urls, StringComparer.Ordinal); // SMEMBERS order is arbitrary; keep indexes stable.
+                var dead = new List<DeadMark>(deadRaw.Length / 2);
+                for (var i = 0; i + 1 < deadRaw.Length; i += 2)
+                {
+                    var index = Array.IndexOf(urls, deadRaw[i]);
+                    if (index >= 0 && double.TryParse(deadRaw[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var score))
+                    {
+                        dead.Add(new DeadMark(deadRaw[i], index, score >= long.MaxValue ? long.MaxValue : (long)score));
+                    }
+                }
+
+                return new RouteRecord(routeName, (string)keys[candidate * KeysPerCandidate]!, RouteSchema.Native, urls, settings, dead);
+            }
+
+            case "hipache":
+            {
+                var backends = urls.Length > 1 ? urls[1..] : [];
+                var pttl = (long)parts[5];
+                var expiry = pttl >= 0 ? now + pttl : long.MaxValue;
+                var dead = new List<DeadMark>(deadRaw.Length);
+                foreach (var raw in deadRaw)
+                {
+                    if (int.TryParse(raw, out var index) && index >= 0 && index < backends.Length)
+                    {
+                        dead.Add(new DeadMark(backends[index], index, expiry));
+                    }
+                }
+
+                return new RouteRecord(routeName, (string)keys[candidate * KeysPerCandidate + 3]!, RouteSchema.Hipache, backends, settings, dead)
+                {
+                    Identifier = urls.Length > 0 ? urls[0] : null,
+                };
+            }
+
+            default:
+                return new RouteRecord(routeName, (string)keys[candidate * KeysPerCandidate + 1]!, RouteSchema.Declared, [], settings, []);
+        }
+    }
+
+    private static (string, byte[]) LoadScript()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Entrance.Core.resolve.lua")
+            ?? throw new InvalidOperationException("resolve.lua is not embedded");
+        using var reader = new StreamReader(stream);
+        var text = reader.ReadToEnd();
+        return (text, SHA1.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+}

@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Entrance.Router.Configuration;
+
+public static class ConfigurationWebApplicationBuilderExtensions
+{
+    public const string DefaultUrl = "http://127.0.0.1:8080";
+
+    /// <summary>Binds <see cref="EntranceOptions"/>, listens on 127.0.0.1:8080 unless told otherwise, and applies Kestrel limits.</summary>
+    public static WebApplicationBuilder AddEntranceOptions(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<EntranceOptions>()
+            .Bind(builder.Configuration.GetSection(EntranceOptions.Section))
+            .Validate(o => o.CacheTtl > TimeSpan.Zero, "Entrance:CacheTtl must be positive")
+            .Validate(o => o.CacheSizeLimit > 0, "Entrance:CacheSizeLimit must be positive")
+            .Validate(o => o.MaxConcurrentLookups > 0, "Entrance:MaxConcurrentLookups must be positive")
+            .Validate(o => o.UnknownHostStatus is >= 400 and <= 599, "Entrance:UnknownHostStatus must be a 4xx or 5xx status")
+            .ValidateOnStart();
+
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])
+            && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        var maxBody = builder.Configuration.GetSection(EntranceOptions.Section).GetValue<long?>(nameof(EntranceOptions.MaxRequestBodySize));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = maxBody;
+        });
+        return builder;
+    }
+
+    /// <summary>The addresses the server actually listens on (ports resolved), once started.</summary>
+    public static IReadOnlyCollection<string> ListeningAddresses(this WebApplication app) =>
+        app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
+}

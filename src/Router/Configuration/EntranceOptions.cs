@@ -1,0 +1,42 @@
+namespace Entrance.Router.Configuration;
+
+/// <summary>The <c>Entrance</c> configuration section.</summary>
+public sealed class EntranceOptions
+{
+    public const string Section = "Entrance";
+
+    /// <summary>A StackExchange.Redis configuration string.</summary>
+    public string Redis { get; set; } = "localhost:6379";
+
+    /// <summary>Prepended to every key and channel of the schema.</summary>
+    public string KeyPrefix { get; set; } = string.Empty;
+
+    /// <summary>How long a resolved host (or a "not found") is served from memory before Redis is asked again.</summary>
+    public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a host's last known answer is kept beyond its TTL, to serve while Redis cannot answer.</summary>
+    public TimeSpan MaxStale { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Most hosts (positive and negative answers) held in memory.</summary>
+    public int CacheSizeLimit { get; set; } = 100_000;
+
+    /// <summary>Most cache misses sent to Redis at once.</summary>
+    public int MaxConcurrentLookups { get; set; } = 64;
+
+    /// <summary>How long one Redis command may take before it counts as failed.</summary>
+    public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Default load-balancing policy: <c>p2c</c>, <c>random</c> or <c>round-robin</c>.</summary>
+    public string LoadBalancing { get; set; } = "p2c";
+
+    /// <summary>Status for a host with no route (hipache used 400).</summary>
+    public int UnknownHostStatus { get; set; } = 404;
+
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a backend may stay silent (no response headers, no body bytes) before the request fails with 504.</summary>
+    public TimeSpan BackendTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Largest request body accepted; null for no limit (bodies are streamed, never buffered).</summary>
+    public long? MaxRequestBodySize { get; set; }
+}

@@ -1,0 +1,31 @@
+using Entrance.Router.Configuration;
+using Entrance.Router.Invalidation;
+using Entrance.Router.LoadBalancing;
+using Entrance.Router.Logging;
+using Entrance.Router.Proxy;
+using Entrance.Router.Routing;
+using Entrance.Router.Store;
+
+namespace Entrance.Router;
+
+/// <summary>The router's composition, shared by Program and the tests so both run the very same app.</summary>
+public static class EntranceRouter
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddEntranceOptions();
+        builder.AddEntranceLogging();
+        builder.Services
+            .AddRouteStore()
+            .AddLoadBalancing()
+            .AddRouteCache()
+            .AddForwarding()
+            .AddHostedService<InvalidationListener>();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.MapEntranceProxy();
+        return app;
+    }
+}

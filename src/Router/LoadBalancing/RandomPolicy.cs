@@ -1,0 +1,13 @@
+using Entrance.Router.Routing;
+
+namespace Entrance.Router.LoadBalancing;
+
+/// <summary>hipache's policy: any live backend, uniformly.</summary>
+public sealed class RandomPolicy : ILoadBalancingPolicy
+{
+    public const string PolicyName = "random";
+
+    public string Name => PolicyName;
+
+    public BackendState Pick(RouteEntry route, BackendState[] live) => live[Random.Shared.Next(live.Length)];
+}

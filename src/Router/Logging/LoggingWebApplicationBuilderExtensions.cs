@@ -1,0 +1,21 @@
+using Serilog;
+
+namespace Entrance.Router.Logging;
+
+public static class LoggingWebApplicationBuilderExtensions
+{
+    /// <summary>Serilog for every log, levels and sinks from the <c>Serilog</c> configuration section (console by default).</summary>
+    public static WebApplicationBuilder AddEntranceLogging(this WebApplicationBuilder builder)
+    {
+        var configuration = new LoggerConfiguration().ReadFrom.Configuration(builder.Configuration);
+        if (!builder.Configuration.GetSection("Serilog:WriteTo").Exists())
+        {
+            configuration.WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var logger = configuration.CreateLogger();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSerilog(logger, dispose: true);
+        return builder;
+    }
+}

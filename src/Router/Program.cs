@@ -1,0 +1,4 @@
+using Entrance.Router;
+
+var app = EntranceRouter.Build(args);
+await app.RunAsync();

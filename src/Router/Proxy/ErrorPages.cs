@@ -1,0 +1,42 @@
+using System.Text;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace Entrance.Router.Proxy;
+
+/// <summary>The router's own answers: a status, a reason token in <c>X-Entrance-Error</c>, and a one-line plain-text page.</summary>
+public static class ErrorPages
+{
+    public const string ReasonHeader = "X-Entrance-Error";
+
+    public static readonly ErrorPage InvalidHost = new(StatusCodes.Status400BadRequest, "invalid-host", "The Host header is missing or not a valid host name.");
+    public static readonly ErrorPage NoBackends = new(StatusCodes.Status502BadGateway, "no-backends", "This host has no backends.");
+    public static readonly ErrorPage BackendUnreachable = new(StatusCodes.Status502BadGateway, "backend-unreachable", "The backend could not be reached.");
+    public static readonly ErrorPage BackendError = new(StatusCodes.Status502BadGateway, "backend-error", "The backend failed to answer.");
+    public static readonly ErrorPage BackendTimeout = new(StatusCodes.Status504GatewayTimeout, "backend-timeout", "The backend did not answer in time.");
+    public static readonly ErrorPage StoreUnavailable = new(StatusCodes.Status503ServiceUnavailable, "store-unavailable", "Routes cannot be read right now; retry shortly.");
+
+    public static ErrorPage UnknownHost(int status) => new(status, "unknown-host", "No route for this host.");
+
+    public static Task WriteAsync(HttpContext context, ErrorPage page)
+    {
+        var response = context.Response;
+        if (response.HasStarted)
+        {
+            return Task.CompletedTask;
+        }
+
+        response.Clear();
+        response.StatusCode = page.Status;
+        response.Headers[ReasonHeader] = page.Reason;
+        response.Headers.CacheControl = "no-store";
+        response.ContentType = "text/plain; charset=utf-8";
+        response.ContentLength = page.Body.Length;
+        return response.Body.WriteAsync(page.Body, context.RequestAborted).AsTask();
+    }
+}
+
+/// <summary>One of the router's error answers; the body is rendered once.</summary>
+public sealed record ErrorPage(int Status, string Reason, string Message)
+{
+    public byte[] Body { get; } = Encoding.UTF8.GetBytes($"{Status} {ReasonPhrases.GetReasonPhrase(Status)}: {Message} ({Reason})\n");
+}

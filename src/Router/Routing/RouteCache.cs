@@ -1,0 +1,239 @@
+using System.Collections.Concurrent;
+using Entrance.Core.Hosts;
+using Entrance.Core.Store;
+using Entrance.Router.Configuration;
+using Entrance.Router.LoadBalancing;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace Entrance.Router.Routing;
+
+/// <summary>Where an answer came from.</summary>
+public enum RouteLookupSource
+{
+    /// <summary>A fresh cache entry.</summary>
+    Cache,
+
+    /// <summary>A Redis round trip made for this request (or one it joined).</summary>
+    Store,
+
+    /// <summary>Redis could not answer; the last known answer, past its TTL.</summary>
+    Stale,
+}
+
+/// <summary>A host's answer: its route (null for "no such host") and where the answer came from.</summary>
+public readonly record struct RouteLookup(RouteEntry? Entry, RouteLookupSource Source, CacheSlot Slot);
+
+/// <summary>One cached answer. Invalidation marks it stale instead of removing it, so it can still be served while Redis is down.</summary>
+public sealed class CacheSlot(RouteEntry? entry, long freshUntilMs, long storedAtMs)
+{
+    private long _freshUntilMs = freshUntilMs;
+
+    public RouteEntry? Entry { get; } = entry;
+
+    /// <summary><see cref="Environment.TickCount64"/> until which the answer is served without asking Redis.</summary>
+    public long FreshUntilMs => Volatile.Read(ref _freshUntilMs);
+
+    public long StoredAtMs { get; } = storedAtMs;
+
+    public void MarkStale() => Volatile.Write(ref _freshUntilMs, 0);
+}
+
+/// <summary>
+/// The route registry of this router: host → route, from a size-bounded in-memory cache in front of the store.
+/// Misses are single-flight per host and limited in concurrency; invalidations mark answers stale.
+/// </summary>
+public sealed class RouteCache : IDisposable
+{
+    private readonly MemoryCache _cache;
+    private readonly ConcurrentDictionary<string, Task<RouteLookup>> _inflight = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _lookups;
+    private readonly IRouteStore _store;
+    private readonly BackendRegistry _backends;
+    private readonly LoadBalancingPolicies _policies;
+    private readonly TimeProvider _time;
+    private readonly ILogger<RouteCache> _logger;
+    private readonly long _ttlMs;
+    private readonly TimeSpan _maxStale;
+    private readonly TimeSpan _lookupQueueTimeout;
+    private long _generation;
+
+    public RouteCache(
+        IRouteStore store,
+        BackendRegistry backends,
+        LoadBalancingPolicies policies,
+        IOptions<EntranceOptions> options,
+        TimeProvider time,
+        ILogger<RouteCache> logger)
+    {
+        var o = options.Value;
+        _store = store;
+        _backends = backends;
+        _policies = policies;
+        _time = time;
+        _logger = logger;
+        _ttlMs = (long)o.CacheTtl.TotalMilliseconds;
+        _maxStale = o.MaxStale;
+        _lookupQueueTimeout = o.RedisTimeout;
+        _lookups = new SemaphoreSlim(o.MaxConcurrentLookups, o.MaxConcurrentLookups);
+        _cache = new MemoryCache(new MemoryCacheOptions
+        {
+            SizeLimit = o.CacheSizeLimit,
+            CompactionPercentage = 0.10,
+            ExpirationScanFrequency = TimeSpan.FromSeconds(30),
+        });
+    }
+
+    public int Count => _cache.Count;
+
+    /// <summary>Resolves a normalised host. Throws <see cref="RouteStoreUnavailableException"/> when Redis cannot answer and nothing is cached.</summary>
+    public ValueTask<RouteLookup> GetAsync(string host)
+    {
+        if (_cache.TryGetValue(host, out CacheSlot? slot) && slot!.FreshUntilMs > Environment.TickCount64)
+        {
+            return new ValueTask<RouteLookup>(new RouteLookup(slot.Entry, RouteLookupSource.Cache, slot));
+        }
+
+        return new ValueTask<RouteLookup>(LookupSingleFlightAsync(host, slot));
+    }
+
+    /// <summary>The cached answer without touching Redis or the entry's recency, for introspection.</summary>
+    public CacheSlot? Peek(string host) => _cache.TryGetValue(host, out CacheSlot? slot) ? slot : null;
+
+    /// <summary>Applies an invalidation: the affected answers are re-read from Redis on their next request.</summary>
+    public void Invalidate(RouteChange change)
+    {
+        // Bumped first: a lookup in flight across this call stores its answer as already stale.
+        Interlocked.Increment(ref _generation);
+        if (change.Kind != RouteChangeKind.Route || change.RouteName == HostName.CatchAll)
+        {
+            MarkStaleWhere(static (_, _) => true, string.Empty);
+            return;
+        }
+
+        var name = change.RouteName!;
+        if (HostName.IsWildcard(name))
+        {
+            MarkStaleWhere(static (host, n) => HostName.Tries(host, n), name);
+        }
+        else if (_cache.TryGetValue(name, out CacheSlot? slot))
+        {
+            slot!.MarkStale();
+        }
+    }
+
+    private void MarkStaleWhere(Func<string, string, bool> predicate, string name)
+    {
+        foreach (var key in _cache.Keys)
+        {
+            if (key is string host && predicate(host, name) && _cache.TryGetValue(host, out CacheSlot? slot))
+            {
+                slot!.MarkStale();
+            }
+        }
+    }
+
+    private async Task<RouteLookup> LookupSingleFlightAsync(string host, CacheSlot? previous)
+    {
+        // Register our own task before looking up, and remove exactly it afterwards: a finished lookup never stays in the map.
+        var flight = new TaskCompletionSource<RouteLookup>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var existing = _inflight.GetOrAdd(host, flight.Task);
+        if (existing != flight.Task)
+        {
+            var joined = await existing.ConfigureAwait(false);
+            return joined with { Source = joined.Source == RouteLookupSource.Cache ? RouteLookupSource.Store : joined.Source };
+        }
+
+        try
+        {
+            var result = await LookupAsync(host, previous).ConfigureAwait(false);
+            flight.SetResult(result);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            flight.SetException(ex);
+            _ = flight.Task.Exception; // observed here; joiners rethrow it themselves
+            throw;
+        }
+        finally
+        {
+            _inflight.TryRemove(new KeyValuePair<string, Task<RouteLookup>>(host, flight.Task));
+        }
+    }
+
+    private async Task<RouteLookup> LookupAsync(string host, CacheSlot? previous)
+    {
+        var generation = Interlocked.Read(ref _generation);
+        RouteRecord? record;
+        try
+        {
+            if (!await _lookups.WaitAsync(_lookupQueueTimeout).ConfigureAwait(false))
+            {
+                throw new RouteStoreUnavailableException($"too many Redis lookups in flight for {host}");
+            }
+
+            try
+            {
+                record = await _store.ResolveAsync(host).ConfigureAwait(false);
+            }
+            finally
+            {
+                _lookups.Release();
+            }
+        }
+        catch (RouteStoreUnavailableException ex) when (previous is not null)
+        {
+            _logger.LogDebug(ex, "Serving stale route for {Host}", host);
+            return new RouteLookup(previous.Entry, RouteLookupSource.Stale, previous);
+        }
+
+        var entry = record is null ? null : Build(host, record);
+        var now = Environment.TickCount64;
+        var fresh = Interlocked.Read(ref _generation) == generation ? now + _ttlMs : 0;
+        var slot = new CacheSlot(entry, fresh, now);
+        _cache.Set(host, slot, new MemoryCacheEntryOptions
+        {
+            Size = 1,
+            // Positive answers outlive their TTL to be served while Redis is down; "not found" is worth little once old.
+            AbsoluteExpirationRelativeToNow = entry is null ? TimeSpan.FromMilliseconds(Math.Max(_ttlMs, 1)) : _maxStale,
+            Priority = entry is null ? CacheItemPriority.Low : CacheItemPriority.Normal,
+        });
+        return new RouteLookup(entry, RouteLookupSource.Store, slot);
+    }
+
+    private RouteEntry Build(string host, RouteRecord record)
+    {
+        var backends = new List<BackendState>(record.Backends.Count);
+        var deadUntil = new List<long>(record.Backends.Count);
+        for (var i = 0; i < record.Backends.Count; i++)
+        {
+            var url = record.Backends[i];
+            if (!BackendState.IsValidUrl(url))
+            {
+                _logger.LogWarning("Route {Route} has an invalid backend URL {Url}; skipped", record.RouteName, url);
+                continue;
+            }
+
+            backends.Add(_backends.Get(url));
+            var until = 0L;
+            foreach (var mark in record.Dead)
+            {
+                if (mark.Index == i)
+                {
+                    until = mark.ExpiresAtUnixMs;
+                }
+            }
+
+            deadUntil.Add(until);
+        }
+
+        return new RouteEntry(record, [.. backends], [.. deadUntil], _policies.Get(record.LoadBalancing, host));
+    }
+
+    public void Dispose()
+    {
+        _cache.Dispose();
+        _lookups.Dispose();
+    }
+}

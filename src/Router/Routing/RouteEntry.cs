@@ -1,0 +1,87 @@
+using Entrance.Core.Store;
+using Entrance.Router.LoadBalancing;
+
+namespace Entrance.Router.Routing;
+
+/// <summary>A resolved route compiled for the hot path: backend states, policy and the live set, computed once per lookup.</summary>
+public sealed class RouteEntry
+{
+    private readonly long[] _deadUntil; // per backend, unix ms; 0 when alive
+    private LiveSet _live;
+    private int _roundRobin;
+
+    public RouteEntry(RouteRecord record, BackendState[] backends, long[] deadUntil, ILoadBalancingPolicy policy)
+    {
+        Record = record;
+        Backends = backends;
+        _deadUntil = deadUntil;
+        Policy = policy;
+        _live = ComputeLive(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+    }
+
+    public RouteRecord Record { get; }
+
+    public BackendState[] Backends { get; }
+
+    public ILoadBalancingPolicy Policy { get; }
+
+    /// <summary>Backends not marked dead now; every backend when all are dead (panic mode).</summary>
+    public BackendState[] Live(long nowUnixMs, out bool panic)
+    {
+        var live = _live;
+        if (nowUnixMs >= live.ValidUntil)
+        {
+            live = ComputeLive(nowUnixMs);
+            _live = live;
+        }
+
+        panic = live.Panic;
+        return live.Backends;
+    }
+
+    /// <summary>The expiry of a backend's dead mark (unix ms), or 0 when it is alive.</summary>
+    public long DeadUntil(int index) => _deadUntil[index];
+
+    internal int NextRoundRobin() => Interlocked.Increment(ref _roundRobin);
+
+    private LiveSet ComputeLive(long now)
+    {
+        var validUntil = long.MaxValue;
+        var alive = 0;
+        for (var i = 0; i < _deadUntil.Length; i++)
+        {
+            if (_deadUntil[i] <= now)
+            {
+                alive++;
+            }
+            else
+            {
+                validUntil = Math.Min(validUntil, _deadUntil[i]);
+            }
+        }
+
+        if (alive == Backends.Length)
+        {
+            return new LiveSet(Backends, false, validUntil);
+        }
+
+        if (alive == 0)
+        {
+            return new LiveSet(Backends, Backends.Length > 0, validUntil);
+        }
+
+        var result = new BackendState[alive];
+        var n = 0;
+        for (var i = 0; i < Backends.Length; i++)
+        {
+            if (_deadUntil[i] <= now)
+            {
+                result[n++] = Backends[i];
+            }
+        }
+
+        return new LiveSet(result, false, validUntil);
+    }
+
+    private sealed record LiveSet(BackendState[] Backends, bool Panic, long ValidUntil);
+}

@@ -1,0 +1,43 @@
+using Entrance.Core.Schema;
+
+namespace Entrance.Core.Tests.Schema;
+
+public class RedisKeysTests
+{
+    [Fact]
+    public void Keys_NoPrefix_MatchTheDocumentedSchema()
+    {
+        var keys = new RedisKeys();
+        Assert.Equal("entrance:backends:a.com", keys.Backends("a.com"));
+        Assert.Equal("entrance:host:a.com", keys.Settings("a.com"));
+        Assert.Equal("entrance:dead:a.com", keys.NativeDead("a.com"));
+        Assert.Equal("frontend:a.com", keys.Frontend("a.com"));
+        Assert.Equal("dead:a.com", keys.HipacheDead("a.com"));
+        Assert.Equal("entrance:changed", keys.ChangedChannel);
+    }
+
+    [Fact]
+    public void Keys_WithPrefix_PrefixEveryKeyAndChannel()
+    {
+        var keys = new RedisKeys("t1:");
+        Assert.Equal("t1:entrance:backends:a.com", keys.Backends("a.com"));
+        Assert.Equal("t1:frontend:a.com", keys.Frontend("a.com"));
+        Assert.Equal("t1:entrance:changed", keys.ChangedChannel);
+        Assert.All(keys.RoutePatterns, p => Assert.StartsWith("t1:", p));
+    }
+
+    [Theory]
+    [InlineData("", "entrance:backends:a.com", "a.com")]
+    [InlineData("", "entrance:host:*.a.com", "*.a.com")]
+    [InlineData("", "entrance:dead:a.com", "a.com")]
+    [InlineData("", "frontend:a.com", "a.com")]
+    [InlineData("", "dead:a.com", "a.com")]
+    [InlineData("", "entrance:owners", null)]
+    [InlineData("", "entrance:backends:", null)]
+    [InlineData("p:", "p:frontend:a.com", "a.com")]
+    [InlineData("p:", "frontend:a.com", null)]
+    public void RouteNameOf_Key_ReturnsRouteName(string prefix, string key, string? expected)
+    {
+        Assert.Equal(expected, new RedisKeys(prefix).RouteNameOf(key));
+    }
+}

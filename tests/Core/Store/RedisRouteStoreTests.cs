@@ -1,0 +1,226 @@
+using Entrance.Core.Schema;
+using Entrance.Core.Store;
+using Entrance.Testing;
+using StackExchange.Redis;
+
+namespace Entrance.Core.Tests.Store;
+
+public class RedisRouteStoreTests(RedisFixture redis) : IClassFixture<RedisFixture>, IAsyncLifetime
+{
+    private RedisRouteStore _store = null!;
+
+    private IDatabase Db => redis.Server.Db;
+
+    public async Task InitializeAsync()
+    {
+        await redis.Server.CliAsync("FLUSHALL");
+        _store = new RedisRouteStore(redis.Server.Client, new RedisKeys());
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task ResolveAsync_ExactNative_ReturnsSortedBackends()
+    {
+        await redis.Server.CliAsync("SADD", "entrance:backends:shop.example.com", "http://10.0.0.6:8080", "http://10.0.0.5:8080");
+
+        var route = await _store.ResolveAsync("shop.example.com");
+
+        Assert.NotNull(route);
+        Assert.Equal(RouteSchema.Native, route.Schema);
+        Assert.Equal("shop.example.com", route.RouteName);
+        Assert.Equal("entrance:backends:shop.example.com", route.MatchedKey);
+        Assert.Equal(["http://10.0.0.5:8080", "http://10.0.0.6:8080"], route.Backends);
+        Assert.Empty(route.Dead);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_Unknown_ReturnsNull()
+    {
+        Assert.Null(await _store.ResolveAsync("nobody.example.com"));
+    }
+
+    [Fact]
+    public async Task ResolveAsync_ExactAndWildcard_ExactWins()
+    {
+        await Db.SetAddAsync("entrance:backends:*.example.com", "http://wild:1");
+        await Db.SetAddAsync("entrance:backends:www.example.com", "http://exact:1");
+
+        Assert.Equal("www.example.com", (await _store.ResolveAsync("www.example.com"))!.RouteName);
+        Assert.Equal("*.example.com", (await _store.ResolveAsync("api.example.com"))!.RouteName);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_NestedWildcards_DeepestWins()
+    {
+        await Db.SetAddAsync("entrance:backends:*.example.com", "http://shallow:1");
+        await Db.SetAddAsync("entrance:backends:*.eu.example.com", "http://deep:1");
+
+        Assert.Equal("*.eu.example.com", (await _store.ResolveAsync("a.b.eu.example.com"))!.RouteName);
+        Assert.Equal("*.example.com", (await _store.ResolveAsync("a.us.example.com"))!.RouteName);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_WildcardParentOverFiveLabels_NeverTried()
+    {
+        await Db.SetAddAsync("entrance:backends:*.b.c.d.e.f.g", "http://too-deep:1");
+        Assert.Null(await _store.ResolveAsync("a.b.c.d.e.f.g"));
+
+        await Db.SetAddAsync("entrance:backends:*.c.d.e.f.g", "http://five:1");
+        Assert.Equal("*.c.d.e.f.g", (await _store.ResolveAsync("a.b.c.d.e.f.g"))!.RouteName);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_WildcardDoesNotMatchItsOwnParent()
+    {
+        await Db.SetAddAsync("entrance:backends:*.foo.bar", "http://wild:1");
+        Assert.Null(await _store.ResolveAsync("foo.bar"));
+        Assert.NotNull(await _store.ResolveAsync("x.foo.bar"));
+    }
+
+    [Fact]
+    public async Task ResolveAsync_CatchAll_MatchesLast()
+    {
+        await Db.SetAddAsync("entrance:backends:*", "http://default:1");
+        await Db.SetAddAsync("entrance:backends:*.example.com", "http://wild:1");
+
+        Assert.Equal("*", (await _store.ResolveAsync("other.org"))!.RouteName);
+        Assert.Equal("*.example.com", (await _store.ResolveAsync("a.example.com"))!.RouteName);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_Hipache_SkipsIdentifierAndMapsDeadIndexes()
+    {
+        await redis.Server.CliAsync("RPUSH", "frontend:legacy.example.com", "legacy", "http://10.0.0.1:80", "http://10.0.0.2:80", "http://10.0.0.3:80");
+        await redis.Server.CliAsync("SADD", "dead:legacy.example.com", "1");
+        await redis.Server.CliAsync("EXPIRE", "dead:legacy.example.com", "30");
+
+        var route = await _store.ResolveAsync("legacy.example.com");
+
+        Assert.NotNull(route);
+        Assert.Equal(RouteSchema.Hipache, route.Schema);
+        Assert.Equal("legacy", route.Identifier);
+        Assert.Equal("frontend:legacy.example.com", route.MatchedKey);
+        Assert.Equal(["http://10.0.0.1:80", "http://10.0.0.2:80", "http://10.0.0.3:80"], route.Backends);
+        var mark = Assert.Single(route.Dead);
+        Assert.Equal("http://10.0.0.2:80", mark.Url);
+        Assert.InRange(mark.ExpiresAtUnixMs - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 20_000, 31_000);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_SameHostInBothSchemas_NativeWins()
+    {
+        await Db.ListRightPushAsync("frontend:both.example.com", ["both", "http://hipache:1"]);
+        await Db.SetAddAsync("entrance:backends:both.example.com", "http://native:1");
+
+        var route = await _store.ResolveAsync("both.example.com");
+
+        Assert.Equal(RouteSchema.Native, route!.Schema);
+        Assert.Equal(["http://native:1"], route.Backends);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_ExactHipacheAndWildcardNative_ExactWins()
+    {
+        await Db.ListRightPushAsync("frontend:www.example.com", ["www", "http://hipache:1"]);
+        await Db.SetAddAsync("entrance:backends:*.example.com", "http://native:1");
+
+        Assert.Equal(RouteSchema.Hipache, (await _store.ResolveAsync("www.example.com"))!.Schema);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_NativeDeadMarks_OnlyUnexpiredReturned()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await Db.SetAddAsync("entrance:backends:d.example.com", ["http://a:1", "http://b:1", "http://c:1"]);
+        await Db.SortedSetAddAsync("entrance:dead:d.example.com", "http://b:1", now + 30_000);
+        await Db.SortedSetAddAsync("entrance:dead:d.example.com", "http://c:1", now - 1_000);
+
+        var route = await _store.ResolveAsync("d.example.com");
+
+        var mark = Assert.Single(route!.Dead);
+        Assert.Equal("http://b:1", mark.Url);
+        Assert.Equal(1, mark.Index);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_SettingsOnly_ReturnsDeclaredWithoutBackends()
+    {
+        await Db.HashSetAsync("entrance:host:empty.example.com", "lb", "round-robin");
+
+        var route = await _store.ResolveAsync("empty.example.com");
+
+        Assert.Equal(RouteSchema.Declared, route!.Schema);
+        Assert.Empty(route.Backends);
+        Assert.Equal("round-robin", route.LoadBalancing);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_SettingsOnHipacheHost_HipacheStillServes()
+    {
+        await Db.ListRightPushAsync("frontend:h.example.com", ["h", "http://hipache:1"]);
+        await Db.HashSetAsync("entrance:host:h.example.com", "lb", "round-robin");
+
+        var route = await _store.ResolveAsync("h.example.com");
+
+        Assert.Equal(RouteSchema.Hipache, route!.Schema);
+        Assert.Equal("round-robin", route.LoadBalancing);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_KeyPrefix_ReadsOnlyPrefixedKeys()
+    {
+        await Db.SetAddAsync("entrance:backends:p.example.com", "http://unprefixed:1");
+        await Db.SetAddAsync("tenant:entrance:backends:p.example.com", "http://prefixed:1");
+        var store = new RedisRouteStore(redis.Server.Client, new RedisKeys("tenant:"));
+
+        Assert.Equal(["http://prefixed:1"], (await store.ResolveAsync("p.example.com"))!.Backends);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_ScriptFlushed_ReloadsAndAnswers()
+    {
+        await Db.SetAddAsync("entrance:backends:s.example.com", "http://a:1");
+        await _store.ResolveAsync("s.example.com");
+        await redis.Server.CliAsync("SCRIPT", "FLUSH");
+
+        Assert.NotNull(await _store.ResolveAsync("s.example.com"));
+    }
+
+    [Fact]
+    public async Task ResolveAsync_RedisDown_ThrowsUnavailable()
+    {
+        var port = FreePort.Next();
+        using var mux = RedisConnection.Connect($"127.0.0.1:{port}", TimeSpan.FromMilliseconds(200));
+        var store = new RedisRouteStore(mux, new RedisKeys());
+
+        await Assert.ThrowsAsync<RouteStoreUnavailableException>(() => store.ResolveAsync("a.example.com"));
+    }
+
+    [Fact]
+    public async Task KeyspaceEventsEnabledAsync_ProjectConfig_ReportsEnabled()
+    {
+        Assert.True(await _store.KeyspaceEventsEnabledAsync());
+        await redis.Server.CliAsync("CONFIG", "SET", "notify-keyspace-events", "");
+        try
+        {
+            Assert.False(await _store.KeyspaceEventsEnabledAsync());
+        }
+        finally
+        {
+            await redis.Server.CliAsync("CONFIG", "SET", "notify-keyspace-events", "Kghlszx");
+        }
+    }
+
+    [Theory]
+    [InlineData("Kghlszx", true)]
+    [InlineData("KA", true)]
+    [InlineData("AKE", true)]
+    [InlineData("Kgsl", false)]
+    [InlineData("Eghlszx", false)]
+    [InlineData("", false)]
+    public void KeyspaceFlagsCover_Flags_AllSchemaTypesNeeded(string flags, bool expected)
+    {
+        Assert.Equal(expected, RedisRouteStore.KeyspaceFlagsCover(flags));
+    }
+}
