@@ -1,6 +1,3 @@
-using System.Reflection;
-using System.Security.Cryptography;
-using System.Text;
 using Entrance.Core.Hosts;
 using Entrance.Core.Schema;
 using StackExchange.Redis;
@@ -11,8 +8,6 @@ namespace Entrance.Core.Store;
 public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
 {
     private const int KeysPerCandidate = 5;
-
-    private static readonly Lazy<(string Text, byte[] Sha1)> Script = new(LoadScript);
 
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisKeys _keys;
@@ -52,15 +47,7 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
         RedisResult result;
         try
         {
-            try
-            {
-                result = await db.ScriptEvaluateAsync(Script.Value.Sha1, keys, args).ConfigureAwait(false);
-            }
-            catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
-            {
-                // EVAL loads the script into the server's cache; later calls go back to EVALSHA.
-                result = await db.ScriptEvaluateAsync(Script.Value.Text, keys, args).ConfigureAwait(false);
-            }
+            result = await RedisScript.Resolve.EvaluateAsync(db, keys, args).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException or ObjectDisposedException)
         {
@@ -212,14 +199,5 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
             default:
                 return new RouteRecord(routeName, (string)keys[candidate * KeysPerCandidate + 1]!, RouteSchema.Declared, [], settings, []);
         }
-    }
-
-    private static (string, byte[]) LoadScript()
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Entrance.Core.resolve.lua")
-            ?? throw new InvalidOperationException("resolve.lua is not embedded");
-        using var reader = new StreamReader(stream);
-        var text = reader.ReadToEnd();
-        return (text, SHA1.HashData(Encoding.UTF8.GetBytes(text)));
     }
 }

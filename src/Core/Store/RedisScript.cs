@@ -1,0 +1,45 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using StackExchange.Redis;
+
+namespace Entrance.Core.Store;
+
+/// <summary>A Lua script from <c>redis/</c>, embedded in Core, run by EVALSHA with an EVAL fallback after a SCRIPT FLUSH or restart.</summary>
+internal sealed class RedisScript
+{
+    public static readonly RedisScript Resolve = Load("resolve");
+    public static readonly RedisScript ApplyHost = Load("apply-host");
+    public static readonly RedisScript RemoveHost = Load("remove-host");
+
+    private RedisScript(string text)
+    {
+        Text = text;
+        Sha1 = SHA1.HashData(Encoding.UTF8.GetBytes(text));
+    }
+
+    public string Text { get; }
+
+    public byte[] Sha1 { get; }
+
+    public async Task<RedisResult> EvaluateAsync(IDatabaseAsync db, RedisKey[] keys, RedisValue[] args)
+    {
+        try
+        {
+            return await db.ScriptEvaluateAsync(Sha1, keys, args).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        {
+            // EVAL loads the script into the server's cache; the next call goes back to EVALSHA.
+            return await db.ScriptEvaluateAsync(Text, keys, args).ConfigureAwait(false);
+        }
+    }
+
+    private static RedisScript Load(string name)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"Entrance.Core.{name}.lua")
+            ?? throw new InvalidOperationException($"{name}.lua is not embedded");
+        using var reader = new StreamReader(stream);
+        return new RedisScript(reader.ReadToEnd());
+    }
+}
