@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs an Entrance router on http://127.0.0.1:8080, starting a local Redis from redis/redis.conf when none answers.
+# Usage: deploy/local/run-router.sh [router options, e.g. --urls http://127.0.0.1:9000]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$root/deploy/local/common.sh"
+
+apt_install redis-server redis-tools
+require_dotnet
+
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  mkdir -p "$root/.run/redis"
+  echo "starting redis-server from redis/redis.conf on 127.0.0.1:6379 (data in .run/redis)"
+  redis-server "$root/redis/redis.conf" --daemonize yes --dir "$root/.run/redis" \
+    --logfile "$root/.run/redis/redis.log" --pidfile "$root/.run/redis/redis.pid"
+  for _ in $(seq 50); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.1; done
+fi
+
+echo "building the router ..."
+dotnet build "$root/src/Router/Entrance.Router.csproj" -c Release -v quiet -nologo >/dev/null
+
+cat <<'HELP'
+
+Entrance is starting on http://127.0.0.1:8080. In another terminal:
+  redis-cli SADD entrance:backends:shop.example.com http://127.0.0.1:9001   # publish a site
+  curl -H 'Host: shop.example.com' http://127.0.0.1:8080/                    # route through Entrance
+  curl -H 'Host: __ping__' http://127.0.0.1:8080/                            # health probe
+
+HELP
+cd "$root/src/Router"
+exec dotnet bin/Release/net10.0/Entrance.Router.dll "$@"

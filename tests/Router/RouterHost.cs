@@ -1,0 +1,76 @@
+using Entrance.Router.Configuration;
+using Entrance.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Entrance.Router.Tests;
+
+/// <summary>The real router app (same composition as Program) on a free loopback port, against a real redis-server.</summary>
+public sealed class RouterHost : IAsyncDisposable
+{
+    private RouterHost(WebApplication app, string url)
+    {
+        App = app;
+        Url = url;
+        Client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false }) { BaseAddress = new Uri(url) };
+    }
+
+    public WebApplication App { get; }
+
+    /// <summary>http://127.0.0.1:port</summary>
+    public string Url { get; }
+
+    public int Port => new Uri(Url).Port;
+
+    public HttpClient Client { get; }
+
+    public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
+
+    public static async Task<RouterHost> StartAsync(RedisServer redis, params string[] settings) =>
+        await StartAsync(redis.Configuration, settings);
+
+    /// <summary>Starts a router; <paramref name="settings"/> are extra <c>Key=Value</c> configuration pairs.</summary>
+    public static async Task<RouterHost> StartAsync(string redisConfiguration, params string[] settings)
+    {
+        var args = new List<string> { "--urls", "http://127.0.0.1:0", "--Entrance:Redis", redisConfiguration, "--Serilog:MinimumLevel:Default", "Warning" };
+        foreach (var pair in settings)
+        {
+            var eq = pair.IndexOf('=');
+            args.Add("--" + pair[..eq]);
+            args.Add(pair[(eq + 1)..]);
+        }
+
+        var app = EntranceRouter.Build([.. args]);
+        await app.StartAsync();
+        return new RouterHost(app, app.ListeningAddresses().First().TrimEnd('/'));
+    }
+
+    /// <summary>Waits until the router's invalidation subscription is live, seen from Redis.</summary>
+    public static Task WaitForSubscriberAsync(RedisServer redis, int subscribers = 1) =>
+        Eventually.TrueAsync(async () =>
+        {
+            var reply = await redis.CliAsync("PUBSUB", "NUMSUB", "entrance:changed");
+            var lines = reply.Split('\n');
+            return lines.Length >= 2 && int.Parse(lines[1]) >= subscribers;
+        }, TimeSpan.FromSeconds(15), "router subscribed to entrance:changed");
+
+    public async Task<HttpResponseMessage> GetAsync(string host, string path = "/")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Host = host;
+        return await Client.SendAsync(request);
+    }
+
+    public async Task<string> GetBodyAsync(string host, string path = "/")
+    {
+        using var response = await GetAsync(host, path);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+}
