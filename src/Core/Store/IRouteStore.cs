@@ -26,6 +26,9 @@ public enum RouteChangeKind
 
     /// <summary>The subscription came back after a drop: changes may have been missed meanwhile.</summary>
     Resubscribed,
+
+    /// <summary>The subscription dropped: until it is back, nothing is pushed.</summary>
+    SubscriptionLost,
 }
 
 public enum RouteChangeOrigin

@@ -67,6 +67,13 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
                 handler(new RouteChange(RouteChangeKind.Resubscribed, null, RouteChangeOrigin.Connection));
             }
         };
+        _redis.ConnectionFailed += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Subscription)
+            {
+                handler(new RouteChange(RouteChangeKind.SubscriptionLost, null, RouteChangeOrigin.Connection));
+            }
+        };
 
         var tasks = new List<Task>
         {
@@ -111,9 +118,9 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
             var flags = config.Length == 0 ? string.Empty : config[0].Value ?? string.Empty;
             return KeyspaceFlagsCover(flags);
         }
-        catch (Exception ex) when (ex is RedisException or RedisCommandException)
+        catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException)
         {
-            return null; // CONFIG is disabled on many managed services.
+            return null; // CONFIG is disabled on many managed services, or Redis is not reachable right now.
         }
     }
 

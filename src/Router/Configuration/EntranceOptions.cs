@@ -14,6 +14,13 @@ public sealed class EntranceOptions
     /// <summary>How long a resolved host (or a "not found") is served from memory before Redis is asked again.</summary>
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The TTL while changes are pushed (subscribed, and Redis emits keyspace events for the route keys): every write
+    /// then invalidates at once, so the TTL is only a safety net and a longer one spares Redis. Set it equal to
+    /// <see cref="CacheTtl"/> to always poll at that rate.
+    /// </summary>
+    public TimeSpan NotifiedCacheTtl { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>How long a host's last known answer is kept beyond its TTL, to serve while Redis cannot answer.</summary>
     public TimeSpan MaxStale { get; set; } = TimeSpan.FromHours(1);
 

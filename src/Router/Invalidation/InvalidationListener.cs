@@ -10,6 +10,10 @@ namespace Entrance.Router.Invalidation;
 public sealed class InvalidationListener(IRouteChangeFeed feed, RouteCache cache, ILogger<InvalidationListener> logger) : BackgroundService
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan KeyspaceRecheck = TimeSpan.FromSeconds(15);
+
+    private volatile bool _subscribed;
+    private volatile bool _keyspaceEvents;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -18,6 +22,7 @@ public sealed class InvalidationListener(IRouteChangeFeed feed, RouteCache cache
             try
             {
                 await feed.SubscribeAsync(OnChange).ConfigureAwait(false);
+                _subscribed = true;
                 logger.LogInformation("Subscribed to route invalidations");
                 break;
             }
@@ -28,20 +33,42 @@ public sealed class InvalidationListener(IRouteChangeFeed feed, RouteCache cache
             }
         }
 
-        var enabled = await feed.KeyspaceEventsEnabledAsync().ConfigureAwait(false);
-        if (enabled != true)
+        // Keyspace events can be switched off at run time: look again now and then, warn once per change.
+        bool? reported = true;
+        using var timer = new PeriodicTimer(KeyspaceRecheck);
+        do
         {
-            logger.LogWarning(
-                "Redis keyspace notifications are {State}: writes without PUBLISH entrance:changed reach this router only after the cache TTL. Set notify-keyspace-events Kghlszx (see redis/redis.conf)",
-                enabled is null ? "unknown (CONFIG is not allowed)" : "off");
+            var enabled = await feed.KeyspaceEventsEnabledAsync().ConfigureAwait(false);
+            _keyspaceEvents = enabled == true;
+            UpdatePushed();
+            if (enabled != reported && enabled != true)
+            {
+                logger.LogWarning(
+                    "Redis keyspace notifications are {State}: writes without PUBLISH entrance:changed reach this router only after the cache TTL. Set notify-keyspace-events Kghlszx (see redis/redis.conf)",
+                    enabled is null ? "unknown (CONFIG is not allowed, or Redis is unreachable)" : "off");
+            }
+
+            reported = enabled;
         }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
+
+    private void UpdatePushed() => cache.SetChangesPushed(_subscribed && _keyspaceEvents);
 
     private void OnChange(RouteChange change)
     {
-        if (change.Kind == RouteChangeKind.Resubscribed)
+        switch (change.Kind)
         {
-            logger.LogWarning("Invalidation subscription restored; invalidations may have been missed, refreshing every route");
+            case RouteChangeKind.SubscriptionLost:
+                logger.LogWarning("Invalidation subscription lost; routes refresh by TTL until it is back");
+                _subscribed = false;
+                UpdatePushed();
+                return;
+            case RouteChangeKind.Resubscribed:
+                logger.LogWarning("Invalidation subscription restored; invalidations may have been missed, refreshing every route");
+                _subscribed = true;
+                UpdatePushed();
+                break;
         }
 
         cache.Invalidate(change);

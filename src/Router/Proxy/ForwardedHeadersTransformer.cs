@@ -28,7 +28,12 @@ public sealed class ForwardedHeadersTransformer : HttpTransformer
         {
             var prior = request.Headers["X-Forwarded-For"];
             headers.Remove("X-Forwarded-For");
-            headers.TryAddWithoutValidation("X-Forwarded-For", prior.Count == 0 ? client : string.Concat(string.Join(", ", prior.ToArray()), ", ", client));
+            headers.TryAddWithoutValidation("X-Forwarded-For", prior.Count switch
+            {
+                0 => client,
+                1 => string.Concat(prior[0], ", ", client),
+                _ => string.Concat(string.Join(", ", prior.ToArray()), ", ", client),
+            });
             headers.Remove("X-Real-IP");
             headers.TryAddWithoutValidation("X-Real-IP", client);
         }
@@ -36,16 +41,17 @@ public sealed class ForwardedHeadersTransformer : HttpTransformer
         SetHeader(headers, "X-Forwarded-Proto", request.Scheme);
         SetHeader(headers, "X-Forwarded-Host", request.Host.Value ?? string.Empty);
         SetHeader(headers, "X-Forwarded-Port", (request.Host.Port ?? httpContext.Connection.LocalPort).ToString(CultureInfo.InvariantCulture));
-        SetHeader(headers, RequestIdHeader, RequestId.Get(httpContext));
+        SetHeader(headers, RequestIdHeader, RequestId.From(request));
     }
 
     public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
         var proceed = base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
-        // Echo the id so a client can quote it when reporting a problem.
-        if (!httpContext.Response.Headers.ContainsKey(RequestIdHeader))
+        // Echo the id the backend saw, so a client can quote it when reporting a problem.
+        if (!httpContext.Response.Headers.ContainsKey(RequestIdHeader)
+            && proxyResponse?.RequestMessage?.Headers.TryGetValues(RequestIdHeader, out var ids) == true)
         {
-            httpContext.Response.Headers[RequestIdHeader] = RequestId.Get(httpContext);
+            httpContext.Response.Headers[RequestIdHeader] = ids.First();
         }
 
         return proceed;
@@ -58,24 +64,23 @@ public sealed class ForwardedHeadersTransformer : HttpTransformer
     }
 }
 
-/// <summary>The request id: the client's <c>X-Request-Id</c> when it sent a sane one, else a new one, fixed for the request.</summary>
+/// <summary>The request id: the client's <c>X-Request-Id</c> when it sent a sane one, else a new one.</summary>
 public static class RequestId
 {
     private const int MaxLength = 200;
-    private static readonly object Key = new();
 
-    public static string Get(HttpContext context)
+    public static string From(HttpRequest request)
     {
-        if (context.Items.TryGetValue(Key, out var existing))
+        var given = request.Headers[ForwardedHeadersTransformer.RequestIdHeader];
+        if (given.Count == 1)
         {
-            return (string)existing!;
+            var id = given[0]!;
+            if (id.Length is > 0 and <= MaxLength && !id.AsSpan().ContainsAnyExceptInRange((char)0x21, (char)0x7e))
+            {
+                return id;
+            }
         }
 
-        var given = context.Request.Headers[ForwardedHeadersTransformer.RequestIdHeader].ToString();
-        var id = given.Length is > 0 and <= MaxLength && !given.AsSpan().ContainsAnyExceptInRange((char)0x21, (char)0x7e)
-            ? given
-            : Guid.NewGuid().ToString("N");
-        context.Items[Key] = id;
-        return id;
+        return Guid.NewGuid().ToString("N");
     }
 }

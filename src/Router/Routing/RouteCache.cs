@@ -37,6 +37,15 @@ public sealed class CacheSlot(RouteEntry? entry, long freshUntilMs, long storedA
     public long StoredAtMs { get; } = storedAtMs;
 
     public void MarkStale() => Volatile.Write(ref _freshUntilMs, 0);
+
+    public void CapFreshness(long untilMs)
+    {
+        long current;
+        while ((current = Volatile.Read(ref _freshUntilMs)) > untilMs
+               && Interlocked.CompareExchange(ref _freshUntilMs, untilMs, current) != current)
+        {
+        }
+    }
 }
 
 /// <summary>
@@ -53,7 +62,9 @@ public sealed class RouteCache : IDisposable
     private readonly LoadBalancingPolicies _policies;
     private readonly TimeProvider _time;
     private readonly ILogger<RouteCache> _logger;
-    private readonly long _ttlMs;
+    private readonly long _pollingTtlMs;
+    private readonly long _notifiedTtlMs;
+    private long _ttlMs;
     private readonly TimeSpan _maxStale;
     private readonly TimeSpan _lookupQueueTimeout;
     private long _generation;
@@ -72,7 +83,9 @@ public sealed class RouteCache : IDisposable
         _policies = policies;
         _time = time;
         _logger = logger;
-        _ttlMs = (long)o.CacheTtl.TotalMilliseconds;
+        _pollingTtlMs = (long)o.CacheTtl.TotalMilliseconds;
+        _notifiedTtlMs = Math.Max(_pollingTtlMs, (long)o.NotifiedCacheTtl.TotalMilliseconds);
+        _ttlMs = _pollingTtlMs;
         _maxStale = o.MaxStale;
         _lookupQueueTimeout = o.RedisTimeout;
         _lookups = new SemaphoreSlim(o.MaxConcurrentLookups, o.MaxConcurrentLookups);
@@ -85,6 +98,31 @@ public sealed class RouteCache : IDisposable
     }
 
     public int Count => _cache.Count;
+
+    /// <summary>The TTL given to answers stored now.</summary>
+    public TimeSpan CurrentTtl => TimeSpan.FromMilliseconds(Interlocked.Read(ref _ttlMs));
+
+    /// <summary>
+    /// Whether every change is pushed to this router right now. While it is, answers get the longer notified TTL;
+    /// when it stops, answers are capped back to the polling TTL so none outlives it.
+    /// </summary>
+    public void SetChangesPushed(bool pushed)
+    {
+        var ttl = pushed ? _notifiedTtlMs : _pollingTtlMs;
+        if (Interlocked.Exchange(ref _ttlMs, ttl) == ttl || pushed)
+        {
+            return;
+        }
+
+        var cap = Environment.TickCount64 + _pollingTtlMs;
+        foreach (var key in _cache.Keys)
+        {
+            if (_cache.TryGetValue(key, out CacheSlot? slot))
+            {
+                slot!.CapFreshness(cap);
+            }
+        }
+    }
 
     /// <summary>Resolves a normalised host. Throws <see cref="RouteStoreUnavailableException"/> when Redis cannot answer and nothing is cached.</summary>
     public ValueTask<RouteLookup> GetAsync(string host)
@@ -190,17 +228,20 @@ public sealed class RouteCache : IDisposable
 
         var entry = record is null ? null : Build(host, record);
         var now = Environment.TickCount64;
-        var fresh = Interlocked.Read(ref _generation) == generation ? now + _ttlMs : 0;
+        var fresh = Interlocked.Read(ref _generation) == generation ? now + Jittered(Interlocked.Read(ref _ttlMs)) : 0;
         var slot = new CacheSlot(entry, fresh, now);
         _cache.Set(host, slot, new MemoryCacheEntryOptions
         {
             Size = 1,
             // Positive answers outlive their TTL to be served while Redis is down; "not found" is worth little once old.
-            AbsoluteExpirationRelativeToNow = entry is null ? TimeSpan.FromMilliseconds(Math.Max(_ttlMs, 1)) : _maxStale,
+            AbsoluteExpirationRelativeToNow = entry is null ? TimeSpan.FromMilliseconds(Math.Max(Interlocked.Read(ref _ttlMs), 1)) : _maxStale,
             Priority = entry is null ? CacheItemPriority.Low : CacheItemPriority.Normal,
         });
         return new RouteLookup(entry, RouteLookupSource.Store, slot);
     }
+
+    /// <summary>Up to 10% less than the TTL, so hosts cached together do not all expire together.</summary>
+    private static long Jittered(long ttlMs) => ttlMs - Random.Shared.NextInt64(ttlMs / 10 + 1);
 
     private RouteEntry Build(string host, RouteRecord record)
     {

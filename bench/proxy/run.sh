@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Proxy benchmark: wrk against (1) the backend directly, (2) nginx as a static reverse proxy to it,
+# (3) the Entrance router with 1,000 hosts in Redis, Host rotating over them.
+# Prints req/s, p50 and p99 for each, the router/nginx ratio, and Redis commands per proxied request.
+# Usage: bench/proxy/run.sh [duration=15s] [connections=64] [threads=2] [hosts=1000]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$root/deploy/local/common.sh"
+apt_install redis-server redis-tools nginx wrk
+
+duration=${1:-15s}; connections=${2:-64}; threads=${3:-2}; hosts=${4:-1000}
+work=$(mktemp -d /tmp/entrance-bench.XXXX)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+backend_port=$(free_port); nginx_port=$(free_port); router_port=$(free_port); redis_port=$(free_port)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Backend and reference proxy: one nginx, two servers. The backend answers a fixed 2-byte body.
+cat > "$work/nginx.conf" <<NGINX
+worker_processes auto;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  upstream backend { server 127.0.0.1:$backend_port; keepalive 128; }
+  server { listen 127.0.0.1:$backend_port; keepalive_requests 100000; location / { return 200 "ok"; } }
+  server {
+    listen 127.0.0.1:$nginx_port; keepalive_requests 100000;
+    location / {
+      proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_set_header Host \$host; proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Real-IP \$remote_addr; proxy_set_header X-Forwarded-Proto \$scheme;
+    }
+  }
+}
+NGINX
+nginx -c "$work/nginx.conf"
+
+redis-server "$root/redis/redis.conf" --port "$redis_port" --dir "$work" --appendonly no --save "" --daemonize no --logfile "$work/redis.log" &
+pids+=($!)
+for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+for k in $(seq "$hosts"); do echo "SADD entrance:backends:app$k.bench.local http://127.0.0.1:$backend_port"; done | redis-cli -p "$redis_port" --pipe >/dev/null
+
+dotnet build "$root/src/Router/Entrance.Router.csproj" -c Release -v quiet -nologo >/dev/null
+dotnet "$root/src/Router/bin/Release/net10.0/Entrance.Router.dll" --urls "http://127.0.0.1:$router_port" \
+  --Entrance:Redis "127.0.0.1:$redis_port" --Serilog:MinimumLevel:Default Warning >"$work/router.log" 2>&1 &
+router_pid=$!
+pids+=($router_pid)
+for _ in $(seq 100); do curl -s -o /dev/null -H 'Host: __ping__' "http://127.0.0.1:$router_port/" && break; sleep 0.1; done
+
+run_wrk() { # name url
+  local out
+  out=$(wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$root/bench/proxy/rotate-hosts.lua" "$2" -- "$hosts")
+  local rps p50 p99 errors
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+  errors=$(echo "$out" | grep -E "Non-2xx|Socket errors" | tr '\n' ' ' || true)
+  printf "%-22s %12s req/s   p50 %-9s p99 %-9s %s\n" "$1" "$rps" "$p50" "$p99" "$errors"
+  eval "${3}=$rps"
+}
+
+redis_calls() { redis-cli -p "$redis_port" INFO commandstats | awk -F'[=,:]' '/^cmdstat_/ && !/cmdstat_(info|ping|ssubscribe|subscribe|psubscribe)/ {s+=$3} END {print s+0}'; }
+
+echo "wrk -t$threads -c$connections -d$duration, $hosts hosts, $(nproc) cores"
+run_wrk "backend (direct)" "http://127.0.0.1:$backend_port/" backend_rps
+run_wrk "nginx reverse proxy" "http://127.0.0.1:$nginx_port/" nginx_rps
+# Warm-up pass fills the router's cache; the measured pass is steady state.
+wrk -t"$threads" -c"$connections" -d3s -s "$root/bench/proxy/rotate-hosts.lua" "http://127.0.0.1:$router_port/" -- "$hosts" >/dev/null
+before=$(redis_calls)
+run_wrk "entrance router" "http://127.0.0.1:$router_port/" router_rps
+after=$(redis_calls)
+rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$router_pid/status")
+
+seconds=${duration%s}
+python3 - "$router_rps" "$nginx_rps" "$before" "$after" "$seconds" "$rss_kb" <<'PY'
+import sys
+router, nginx, before, after, seconds, rss = map(float, sys.argv[1:])
+requests = router * seconds
+print(f"router/nginx ratio     {router / nginx:.2f}")
+print(f"redis commands/request {(after - before) / requests:.5f}  ({int(after - before)} commands over ~{int(requests)} requests)")
+print(f"router RSS after run   {rss / 1024:.0f} MiB")
+PY
