@@ -1,4 +1,5 @@
 using Entrance.Router.Configuration;
+using Entrance.Router.DeadBackends;
 using Entrance.Router.Invalidation;
 using Entrance.Router.LoadBalancing;
 using Entrance.Router.Logging;
@@ -20,6 +21,7 @@ public static class EntranceRouter
             .AddRouteStore()
             .AddLoadBalancing()
             .AddRouteCache()
+            .AddDeadBackends()
             .AddForwarding()
             .AddHostedService<InvalidationListener>();
         configure?.Invoke(builder);

@@ -27,10 +27,16 @@ public sealed class RouterHost : IAsyncDisposable
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
     public static async Task<RouterHost> StartAsync(RedisServer redis, params string[] settings) =>
-        await StartAsync(redis.Configuration, settings);
+        await StartAsync(redis.Configuration, null, settings);
+
+    public static async Task<RouterHost> StartAsync(RedisServer redis, Action<WebApplicationBuilder> configure, params string[] settings) =>
+        await StartAsync(redis.Configuration, configure, settings);
+
+    public static async Task<RouterHost> StartAsync(string redisConfiguration, params string[] settings) =>
+        await StartAsync(redisConfiguration, null, settings);
 
     /// <summary>Starts a router; <paramref name="settings"/> are extra <c>Key=Value</c> configuration pairs.</summary>
-    public static async Task<RouterHost> StartAsync(string redisConfiguration, params string[] settings)
+    public static async Task<RouterHost> StartAsync(string redisConfiguration, Action<WebApplicationBuilder>? configure, params string[] settings)
     {
         var args = new List<string> { "--urls", "http://127.0.0.1:0", "--Entrance:Redis", redisConfiguration, "--Serilog:MinimumLevel:Default", "Warning" };
         foreach (var pair in settings)
@@ -40,7 +46,7 @@ public sealed class RouterHost : IAsyncDisposable
             args.Add(pair[(eq + 1)..]);
         }
 
-        var app = EntranceRouter.Build([.. args]);
+        var app = EntranceRouter.Build([.. args], configure);
         await app.StartAsync();
         return new RouterHost(app, app.ListeningAddresses().First().TrimEnd('/'));
     }

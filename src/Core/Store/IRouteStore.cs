@@ -9,6 +9,12 @@ public interface IRouteStore
     /// </summary>
     Task<RouteRecord?> ResolveAsync(string host, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Marks one backend of a route dead until <paramref name="expiresAtUnixMs"/>, where every router sees it
+    /// (<c>entrance:dead:&lt;host&gt;</c>, or hipache's <c>dead:&lt;host&gt;</c>), and publishes hipache's <c>dead</c> event.
+    /// </summary>
+    Task MarkDeadAsync(RouteRecord route, int index, long expiresAtUnixMs, CancellationToken cancellationToken = default);
+
     /// <summary>True while the store's connection is up.</summary>
     bool IsConnected { get; }
 }

@@ -57,6 +57,25 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
         return result.IsNull ? null : Parse(candidates, keys, (RedisResult[])result!, now);
     }
 
+    public async Task MarkDeadAsync(RouteRecord route, int index, long expiresAtUnixMs, CancellationToken cancellationToken = default)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        RedisKey[] keys = [_keys.NativeDead(route.RouteName), _keys.HipacheDead(route.RouteName), _keys.ChangedChannel, _keys.DeadChannel];
+        RedisValue[] args =
+        [
+            route.Schema == RouteSchema.Hipache ? "hipache" : "native", route.RouteName, route.Backends[index], index,
+            route.Backends.Count, expiresAtUnixMs, Math.Max(1, expiresAtUnixMs - now), now,
+        ];
+        try
+        {
+            await RedisScript.MarkDead.EvaluateAsync(_redis.GetDatabase(_database), keys, args).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException or ObjectDisposedException)
+        {
+            throw new RouteStoreUnavailableException($"Redis did not take the dead mark for {route.RouteName}: {ex.Message}", ex);
+        }
+    }
+
     public Task SubscribeAsync(Action<RouteChange> handler)
     {
         var subscriber = _redis.GetSubscriber();

@@ -11,6 +11,7 @@ internal sealed class RedisScript
     public static readonly RedisScript Resolve = Load("resolve");
     public static readonly RedisScript ApplyHost = Load("apply-host");
     public static readonly RedisScript RemoveHost = Load("remove-host");
+    public static readonly RedisScript MarkDead = Load("mark-dead");
 
     private RedisScript(string text)
     {

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
 
 namespace Entrance.Router.Configuration;
 
@@ -15,7 +16,13 @@ public static class ConfigurationWebApplicationBuilderExtensions
             .Validate(o => o.CacheSizeLimit > 0, "Entrance:CacheSizeLimit must be positive")
             .Validate(o => o.MaxConcurrentLookups > 0, "Entrance:MaxConcurrentLookups must be positive")
             .Validate(o => o.UnknownHostStatus is >= 400 and <= 599, "Entrance:UnknownHostStatus must be a 4xx or 5xx status")
+            .Validate(o => o.Retries >= 0, "Entrance:Retries must not be negative")
+            .Validate(o => o.DeadBackendTtl > TimeSpan.Zero, "Entrance:DeadBackendTtl must be positive")
             .ValidateOnStart();
+
+        // Graceful shutdown: stop accepting, let in-flight requests finish up to the drain timeout.
+        builder.Services.AddOptions<HostOptions>()
+            .Configure<IOptions<EntranceOptions>>((host, entrance) => host.ShutdownTimeout = entrance.Value.DrainTimeout);
 
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])
             && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
@@ -27,6 +34,8 @@ public static class ConfigurationWebApplicationBuilderExtensions
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // Header size and count, request line, keep-alive and header timeouts: Kestrel's defaults unless Kestrel:Limits says otherwise.
+            builder.Configuration.GetSection("Kestrel:Limits").Bind(kestrel.Limits);
             kestrel.Limits.MaxRequestBodySize = maxBody;
         });
         return builder;

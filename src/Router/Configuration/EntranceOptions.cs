@@ -44,6 +44,15 @@ public sealed class EntranceOptions
     /// <summary>How long a backend may stay silent (no response headers, no body bytes) before the request fails with 504.</summary>
     public TimeSpan BackendTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long a failing backend stays out of rotation, on every router.</summary>
+    public TimeSpan DeadBackendTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many other backends to try when a request could not be sent.</summary>
+    public int Retries { get; set; } = 2;
+
+    /// <summary>On shutdown, how long in-flight requests may take to finish.</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Largest request body accepted; null for no limit (bodies are streamed, never buffered).</summary>
     public long? MaxRequestBodySize { get; set; }
 }

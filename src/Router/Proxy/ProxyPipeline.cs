@@ -2,28 +2,33 @@ using System.Net.Sockets;
 using Entrance.Core.Hosts;
 using Entrance.Core.Store;
 using Entrance.Router.Configuration;
+using Entrance.Router.DeadBackends;
 using Entrance.Router.Routing;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Entrance.Router.Proxy;
 
 /// <summary>
-/// The request path, step by step: probe, normalise Host, resolve, pick a backend, forward.
-/// Every way to fail has its own status and <c>X-Entrance-Error</c> reason.
+/// The request path, step by step: probe, normalise Host, resolve, pick a backend, forward, retry elsewhere when
+/// the request could not be sent. Every way to fail has its own status and <c>X-Entrance-Error</c> reason.
 /// </summary>
 public sealed class ProxyPipeline(
     RouteCache routes,
     IHttpForwarder forwarder,
     HttpMessageInvoker client,
     ForwarderRequestConfig requestConfig,
+    DeadBackendReporter deadBackends,
     IOptions<EntranceOptions> options,
+    TimeProvider time,
     ILogger<ProxyPipeline> logger)
 {
     /// <summary>hipache's probe host: load balancers in front of the routers check it without touching Redis.</summary>
     public const string PingHost = "__ping__";
 
     private readonly ErrorPage _unknownHost = ErrorPages.UnknownHost(options.Value.UnknownHostStatus);
+    private readonly int _retries = Math.Max(0, options.Value.Retries);
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -47,7 +52,7 @@ public sealed class ProxyPipeline(
         }
         catch (RouteStoreUnavailableException ex)
         {
-            logger.LogWarning("No route for {Host}: {Reason}", host, ex.Message);
+            logger.LogDebug("No route for {Host}: {Reason}", host, ex.Message);
             await ErrorPages.WriteAsync(context, ErrorPages.StoreUnavailable);
             return;
         }
@@ -65,39 +70,108 @@ public sealed class ProxyPipeline(
             return;
         }
 
-        var live = route.Live(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), out _);
-        var backend = route.Policy.Pick(route, live);
-        await ForwardAsync(context, backend);
+        await ForwardAsync(context, route);
     }
 
-    private async Task ForwardAsync(HttpContext context, BackendState backend)
+    private async Task ForwardAsync(HttpContext context, RouteEntry route)
     {
-        ForwarderError error;
-        backend.Enter();
-        try
+        List<BackendState>? tried = null;
+        for (var attempt = 0; ; attempt++)
         {
-            error = await forwarder.SendAsync(context, backend.Url, client, requestConfig, ForwardedHeadersTransformer.Instance);
-        }
-        finally
-        {
-            backend.Leave();
-        }
+            var backend = Pick(route, tried);
+            if (backend is null)
+            {
+                await ErrorPages.WriteAsync(context, ErrorPages.BackendUnreachable); // every backend tried
+                return;
+            }
 
-        if (error == ForwarderError.None || context.Response.HasStarted)
-        {
-            return;
-        }
+            ForwarderError error;
+            backend.Enter();
+            try
+            {
+                error = await forwarder.SendAsync(context, backend.Url, client, requestConfig, ForwardedHeadersTransformer.Instance);
+            }
+            finally
+            {
+                backend.Leave();
+            }
 
-        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
-        var page = Classify(error, exception);
-        if (page is null)
-        {
-            return; // the client went away: nobody to answer
-        }
+            if (error == ForwarderError.None)
+            {
+                var response = context.Response;
+                if (DeadBackendReporter.IsDeadStatus(response.StatusCode, response.Headers.ContainsKey(HeaderNames.RetryAfter)))
+                {
+                    deadBackends.Report(route, backend, DeadReason.GatewayStatus);
+                }
 
-        logger.LogWarning("Forwarding to {Backend} failed: {Error} {Reason}", backend.Url, error, exception?.Message);
-        await ErrorPages.WriteAsync(context, page);
+                return;
+            }
+
+            if (context.Response.HasStarted)
+            {
+                return; // the backend failed mid-response: nothing more can be said to the client
+            }
+
+            var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+            var failure = Classify(error, exception);
+            if (failure is null)
+            {
+                return; // the client went away: nobody to answer
+            }
+
+            var notSent = IsConnectFailure(exception) || IsConnectTimeout(exception);
+            if (notSent)
+            {
+                deadBackends.Report(route, backend, IsConnectTimeout(exception) ? DeadReason.ConnectTimeout : DeadReason.ConnectFailure);
+            }
+
+            if (attempt >= _retries || !(notSent || (error == ForwarderError.Request && CanReplay(context.Request))))
+            {
+                logger.LogWarning("Forwarding to {Backend} failed: {Error} {Reason}", backend.Url, error, exception?.Message);
+                await ErrorPages.WriteAsync(context, failure);
+                return;
+            }
+
+            logger.LogDebug("Retrying {Host} elsewhere after {Backend} failed: {Reason}", route.Record.RouteName, backend.Url, exception?.Message);
+            (tried ??= []).Add(backend);
+            // The forwarder wrote its own status and error feature: clear them so the next attempt starts clean.
+            context.Response.Clear();
+            context.Features.Set<IForwarderErrorFeature>(null);
+        }
     }
+
+    private BackendState? Pick(RouteEntry route, List<BackendState>? tried)
+    {
+        var live = route.Live(time.GetUtcNow().ToUnixTimeMilliseconds(), out var panic);
+        if (panic && tried is null)
+        {
+            logger.LogWarning("Every backend of {Route} is marked dead; routing to all of them (panic mode)", route.Record.RouteName);
+        }
+
+        if (tried is null)
+        {
+            return route.Policy.Pick(route, live);
+        }
+
+        // A retry: any live backend not tried yet; when the live ones are exhausted, the rest of them.
+        var untried = live.Where(b => !tried.Contains(b)).ToArray();
+        if (untried.Length == 0)
+        {
+            untried = route.Backends.Where(b => !tried.Contains(b)).ToArray();
+        }
+
+        return untried.Length == 0 ? null : route.Policy.Pick(route, untried);
+    }
+
+    /// <summary>An idempotent request without a body can be sent again after a failure before any response.</summary>
+    private static bool CanReplay(HttpRequest request) =>
+        IsIdempotent(request.Method)
+        && request.ContentLength is null or 0
+        && !request.Headers.ContainsKey(HeaderNames.TransferEncoding);
+
+    private static bool IsIdempotent(string method) =>
+        HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method)
+        || HttpMethods.IsTrace(method) || HttpMethods.IsPut(method) || HttpMethods.IsDelete(method);
 
     /// <summary>Maps a forwarding failure to the router's answer; null when the client itself gave up.</summary>
     internal static ErrorPage? Classify(ForwarderError error, Exception? exception) => error switch
@@ -109,10 +183,11 @@ public sealed class ProxyPipeline(
         _ => ErrorPages.BackendError,
     };
 
+    /// <summary>Refused, unreachable, reset while connecting: nothing of the request reached the backend.</summary>
     internal static bool IsConnectFailure(Exception? exception) =>
-        exception is HttpRequestException { InnerException: SocketException } or HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
+        exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } or HttpRequestException { InnerException: SocketException };
 
     internal static bool IsConnectTimeout(Exception? exception) =>
-        exception is HttpRequestException { InnerException: TimeoutException or TaskCanceledException }
+        exception is HttpRequestException { InnerException: TimeoutException or TaskCanceledException { InnerException: TimeoutException } }
         || exception is TaskCanceledException { InnerException: TimeoutException };
 }

@@ -57,6 +57,7 @@ public sealed class RouteCache : IDisposable
     private readonly MemoryCache _cache;
     private readonly ConcurrentDictionary<string, Task<RouteLookup>> _inflight = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _lookups;
+    private readonly StoreCircuitBreaker _breaker = new(threshold: 3, breakDuration: TimeSpan.FromMilliseconds(500));
     private readonly IRouteStore _store;
     private readonly BackendRegistry _backends;
     private readonly LoadBalancingPolicies _policies;
@@ -98,6 +99,9 @@ public sealed class RouteCache : IDisposable
     }
 
     public int Count => _cache.Count;
+
+    /// <summary>True while Redis lookups fail fast.</summary>
+    public bool StoreCircuitOpen => _breaker.IsOpen || !_store.IsConnected;
 
     /// <summary>The TTL given to answers stored now.</summary>
     public TimeSpan CurrentTtl => TimeSpan.FromMilliseconds(Interlocked.Read(ref _ttlMs));
@@ -206,23 +210,11 @@ public sealed class RouteCache : IDisposable
         RouteRecord? record;
         try
         {
-            if (!await _lookups.WaitAsync(_lookupQueueTimeout).ConfigureAwait(false))
-            {
-                throw new RouteStoreUnavailableException($"too many Redis lookups in flight for {host}");
-            }
-
-            try
-            {
-                record = await _store.ResolveAsync(host).ConfigureAwait(false);
-            }
-            finally
-            {
-                _lookups.Release();
-            }
+            record = await ResolveGuardedAsync(host).ConfigureAwait(false);
         }
         catch (RouteStoreUnavailableException ex) when (previous is not null)
         {
-            _logger.LogDebug(ex, "Serving stale route for {Host}", host);
+            _logger.LogDebug("Serving stale route for {Host}: {Reason}", host, ex.Message);
             return new RouteLookup(previous.Entry, RouteLookupSource.Stale, previous);
         }
 
@@ -240,12 +232,44 @@ public sealed class RouteCache : IDisposable
         return new RouteLookup(entry, RouteLookupSource.Store, slot);
     }
 
+    /// <summary>One Redis lookup behind the circuit breaker and the concurrency limit.</summary>
+    private async Task<RouteRecord?> ResolveGuardedAsync(string host)
+    {
+        if (!_store.IsConnected || !_breaker.TryEnter())
+        {
+            throw new RouteStoreUnavailableException(_store.IsConnected ? "Redis circuit open" : "Redis is not connected");
+        }
+
+        if (!await _lookups.WaitAsync(_lookupQueueTimeout).ConfigureAwait(false))
+        {
+            _breaker.Abandon();
+            throw new RouteStoreUnavailableException($"too many Redis lookups in flight for {host}");
+        }
+
+        try
+        {
+            var record = await _store.ResolveAsync(host).ConfigureAwait(false);
+            _breaker.Success();
+            return record;
+        }
+        catch (RouteStoreUnavailableException)
+        {
+            _breaker.Failure();
+            throw;
+        }
+        finally
+        {
+            _lookups.Release();
+        }
+    }
+
     /// <summary>Up to 10% less than the TTL, so hosts cached together do not all expire together.</summary>
     private static long Jittered(long ttlMs) => ttlMs - Random.Shared.NextInt64(ttlMs / 10 + 1);
 
     private RouteEntry Build(string host, RouteRecord record)
     {
         var backends = new List<BackendState>(record.Backends.Count);
+        var indexes = new List<int>(record.Backends.Count);
         var deadUntil = new List<long>(record.Backends.Count);
         for (var i = 0; i < record.Backends.Count; i++)
         {
@@ -257,6 +281,7 @@ public sealed class RouteCache : IDisposable
             }
 
             backends.Add(_backends.Get(url));
+            indexes.Add(i);
             var until = 0L;
             foreach (var mark in record.Dead)
             {
@@ -269,7 +294,7 @@ public sealed class RouteCache : IDisposable
             deadUntil.Add(until);
         }
 
-        return new RouteEntry(record, [.. backends], [.. deadUntil], _policies.Get(record.LoadBalancing, host));
+        return new RouteEntry(record, [.. backends], [.. indexes], [.. deadUntil], _policies.Get(record.LoadBalancing, host));
     }
 
     public void Dispose()

@@ -10,10 +10,13 @@ public sealed class RouteEntry
     private LiveSet _live;
     private int _roundRobin;
 
-    public RouteEntry(RouteRecord record, BackendState[] backends, long[] deadUntil, ILoadBalancingPolicy policy)
+    private readonly int[] _recordIndexes;
+
+    public RouteEntry(RouteRecord record, BackendState[] backends, int[] recordIndexes, long[] deadUntil, ILoadBalancingPolicy policy)
     {
         Record = record;
         Backends = backends;
+        _recordIndexes = recordIndexes;
         _deadUntil = deadUntil;
         Policy = policy;
         _live = ComputeLive(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
@@ -41,6 +44,30 @@ public sealed class RouteEntry
 
     /// <summary>The expiry of a backend's dead mark (unix ms), or 0 when it is alive.</summary>
     public long DeadUntil(int index) => _deadUntil[index];
+
+    /// <summary>The backend's index in <see cref="Record"/>'s backends (hipache's dead marks are by that index).</summary>
+    public int RecordIndexOf(BackendState backend)
+    {
+        var i = Array.IndexOf(Backends, backend);
+        return i < 0 ? -1 : _recordIndexes[i];
+    }
+
+    /// <summary>
+    /// Takes a backend out of rotation here and now, until <paramref name="untilUnixMs"/>.
+    /// Returns false when it was already marked at least that long (so the caller need not tell Redis again).
+    /// </summary>
+    public bool MarkDead(BackendState backend, long untilUnixMs)
+    {
+        var i = Array.IndexOf(Backends, backend);
+        if (i < 0 || Volatile.Read(ref _deadUntil[i]) >= untilUnixMs - 1000)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _deadUntil[i], untilUnixMs);
+        _live = _live with { ValidUntil = 0 }; // recomputed on the next pick
+        return true;
+    }
 
     internal int NextRoundRobin() => Interlocked.Increment(ref _roundRobin);
 

@@ -135,6 +135,27 @@ public class InvalidationTests(RedisFixture redis) : IClassFixture<RedisFixture>
         await Eventually.TrueAsync(async () => await router.GetBodyAsync("hk.example.com") == "new", TimeSpan.FromSeconds(5), "LSET seen through keyspace events");
     }
 
+    [Fact]
+    public async Task Cache_ChangeWhilePubSubDropped_ServedRightAfterResubscribe()
+    {
+        await using var router = await RouterHost.StartAsync(redis.Server, "Entrance:CacheTtl=00:01:00", "Entrance:NotifiedCacheTtl=00:01:00");
+        await RouterHost.WaitForSubscriberAsync(redis.Server);
+        await redis.Server.CliAsync("SADD", "entrance:backends:drop.example.com", _old.Url);
+        Assert.Equal("old", await router.GetBodyAsync("drop.example.com"));
+
+        // Nothing tells the router about this change: no PUBLISH, no keyspace events, a TTL of a minute.
+        await redis.Server.CliAsync("CONFIG", "SET", "notify-keyspace-events", "");
+        await ReplaceBackendAsync("drop.example.com");
+        await Task.Delay(200);
+        Assert.Equal("old", await router.GetBodyAsync("drop.example.com"));
+
+        await redis.Server.CliAsync("CLIENT", "KILL", "TYPE", "pubsub");
+
+        // Only the refresh on re-subscribe can explain the switch.
+        await Eventually.TrueAsync(async () => await router.GetBodyAsync("drop.example.com") == "new", TimeSpan.FromSeconds(15), "served after re-subscribe");
+        await RouterHost.WaitForSubscriberAsync(redis.Server);
+    }
+
     private async Task ReplaceBackendAsync(string name)
     {
         await redis.Server.CliAsync("SADD", "entrance:backends:" + name, _new.Url);

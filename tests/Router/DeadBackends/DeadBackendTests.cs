@@ -1,0 +1,155 @@
+using System.Net;
+using Entrance.Testing;
+
+namespace Entrance.Router.Tests.DeadBackends;
+
+/// <summary>Passive checks, shared dead marks and retries, against real backends that refuse, fail or die.</summary>
+public class DeadBackendTests(RedisFixture redis) : IClassFixture<RedisFixture>, IAsyncLifetime
+{
+    private TestBackend[] _backends = [];
+    private RouterHost _router = null!;
+
+    private static long NowMs => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    public async Task InitializeAsync()
+    {
+        await redis.Server.CliAsync("FLUSHALL");
+        _backends = await TestBackend.StartManyAsync("b1", "b2");
+        _router = await RouterHost.StartAsync(redis.Server);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _router.DisposeAsync();
+        foreach (var b in _backends)
+        {
+            await b.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Forward_OneBackendRefuses_RetriedElsewhereAndMarkedDeadInRedis()
+    {
+        var refusing = $"http://127.0.0.1:{FreePort.Next()}";
+        await redis.Server.CliAsync("SADD", "entrance:backends:r.example.com", _backends[0].Url, _backends[1].Url, refusing);
+
+        for (var i = 0; i < 30; i++)
+        {
+            using var response = await _router.GetAsync("r.example.com");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var expiry = long.Parse(await redis.Server.CliAsync("ZSCORE", "entrance:dead:r.example.com", refusing));
+        Assert.InRange(expiry - NowMs, 20_000, 31_000);
+        Assert.InRange(long.Parse(await redis.Server.CliAsync("PTTL", "entrance:dead:r.example.com")), 1, 31_000);
+    }
+
+    [Fact]
+    public async Task Forward_PostToRefusingBackend_RetriedBecauseNothingWasSent()
+    {
+        var refusing = $"http://127.0.0.1:{FreePort.Next()}";
+        await redis.Server.CliAsync("SADD", "entrance:backends:post.example.com", refusing, _backends[0].Url);
+        await redis.Server.CliAsync("HSET", "entrance:host:post.example.com", "lb", "round-robin");
+
+        for (var i = 0; i < 4; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = new ByteArrayContent(new byte[1234]) };
+            request.Headers.Host = "post.example.com";
+            using var response = await _router.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("1234", await response.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Forward_RetriesDisabled_RefusalIs502()
+    {
+        await using var router = await RouterHost.StartAsync(redis.Server, "Entrance:Retries=0");
+        await redis.Server.CliAsync("SADD", "entrance:backends:nr.example.com", $"http://127.0.0.1:{FreePort.Next()}", _backends[0].Url);
+        await redis.Server.CliAsync("HSET", "entrance:host:nr.example.com", "lb", "round-robin");
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await router.GetAsync("nr.example.com");
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Contains(HttpStatusCode.BadGateway, statuses);
+    }
+
+    [Fact]
+    public async Task Forward_HipacheFrontend_DeadIndexWithTtlAndDeadEvent()
+    {
+        var refusing = $"http://127.0.0.1:{FreePort.Next()}";
+        await redis.Server.CliAsync("RPUSH", "frontend:h.example.com", "h", _backends[0].Url, refusing);
+        var sub = redis.Server.Client.GetSubscriber();
+        var events = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await sub.SubscribeAsync("dead", (_, m) => events.TrySetResult(m!));
+
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await _router.GetAsync("h.example.com");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal($"h.example.com;{refusing};1;2", await events.Task.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal("1", await redis.Server.CliAsync("SMEMBERS", "dead:h.example.com"));
+        Assert.InRange(long.Parse(await redis.Server.CliAsync("TTL", "dead:h.example.com")), 1, 30);
+        await sub.UnsubscribeAllAsync();
+    }
+
+    [Fact]
+    public async Task Forward_HipacheSingleBackend_NoDeadMarkAsHipache()
+    {
+        await redis.Server.CliAsync("RPUSH", "frontend:one.example.com", "one", $"http://127.0.0.1:{FreePort.Next()}");
+
+        using var response = await _router.GetAsync("one.example.com");
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("0", await redis.Server.CliAsync("EXISTS", "dead:one.example.com"));
+    }
+
+    [Theory]
+    [InlineData("/status/503", true)]
+    [InlineData("/status/502", true)]
+    [InlineData("/status/504", true)]
+    [InlineData("/status/503?retryAfter=1", false)]
+    [InlineData("/status/500", false)]
+    public async Task Forward_BackendStatus_MarksDeadByHipacheRule(string path, bool dead)
+    {
+        await redis.Server.CliAsync("SADD", "entrance:backends:s.example.com", _backends[0].Url, _backends[1].Url);
+
+        using var response = await _router.GetAsync("s.example.com", path);
+
+        Assert.True((int)response.StatusCode >= 500, "the backend's answer is relayed");
+        var marked = await Eventually.TrueAsync(async () => await redis.Server.CliAsync("ZCARD", "entrance:dead:s.example.com") != "0", TimeSpan.FromSeconds(dead ? 5 : 1), "mark").ContinueWith(t => t.IsCompletedSuccessfully);
+        Assert.Equal(dead, marked);
+    }
+
+    [Fact]
+    public async Task Forward_DeadMarkFromRedis_BackendLeavesRotation()
+    {
+        await redis.Server.CliAsync("SADD", "entrance:backends:m.example.com", _backends[0].Url, _backends[1].Url);
+        await redis.Server.CliAsync("ZADD", "entrance:dead:m.example.com", (NowMs + 60_000).ToString(), _backends[0].Url);
+
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal("b2", await _router.GetBodyAsync("m.example.com"));
+        }
+    }
+
+    [Fact]
+    public async Task Forward_EveryBackendDead_PanicModeStillRoutes()
+    {
+        await redis.Server.CliAsync("SADD", "entrance:backends:p.example.com", _backends[0].Url, _backends[1].Url);
+        foreach (var b in _backends)
+        {
+            await redis.Server.CliAsync("ZADD", "entrance:dead:p.example.com", (NowMs + 60_000).ToString(), b.Url);
+        }
+
+        using var response = await _router.GetAsync("p.example.com");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+}
