@@ -99,7 +99,7 @@ public sealed class TestBackend : IAsyncDisposable
         });
         app.Map("/slow", async (HttpContext c) =>
         {
-            await Task.Delay(int.Parse(c.Request.Query["ms"].ToString()));
+            await Task.Delay(int.Parse(c.Request.Query["ms"].ToString()), c.RequestAborted);
             return Results.Text(name);
         });
         app.Map("/status/{code:int}", (int code, HttpContext c) =>
