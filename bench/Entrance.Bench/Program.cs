@@ -1,0 +1,22 @@
+using BenchmarkDotNet.Running;
+using Entrance.Bench;
+
+// bench/Entrance.Bench: `micro` runs the BenchmarkDotNet hot-path suite; `scenarios` measures propagation, outage and flood end to end.
+return args.FirstOrDefault() switch
+{
+    "micro" => RunMicro(args[1..]),
+    "scenarios" => await Scenarios.RunAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int RunMicro(string[] rest)
+{
+    BenchmarkSwitcher.FromTypes([typeof(HotPathBenchmarks)]).Run(rest.Length == 0 ? ["--filter", "*"] : rest);
+    return 0;
+}
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: Entrance.Bench micro [BenchmarkDotNet args] | scenarios [--trials N]");
+    return 2;
+}
