@@ -136,6 +136,12 @@ public sealed class TestApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>When set, requests without <c>Authorization: Bearer</c> this token get 401.</summary>
+    public string? RequiredToken { get; set; }
+
+    /// <summary>When it returns true for a request, the server answers 503 (an apiserver in trouble).</summary>
+    public Func<HttpRequest, bool>? Fail { get; set; }
+
     /// <summary>Makes every change from now on invisible to watches (they get only bookmarks), to prove re-listing works.</summary>
     public bool SuppressWatchEvents { get; set; }
 
@@ -147,6 +153,18 @@ public sealed class TestApiServer : IAsyncDisposable
         lock (_gate)
         {
             Requests.Add($"{context.Request.Method} {path}{context.Request.QueryString}");
+        }
+
+        if (RequiredToken is { } token && context.Request.Headers.Authorization.ToString() != "Bearer " + token)
+        {
+            await WriteStatusAsync(context, 401, "Unauthorized", "Unauthorized");
+            return;
+        }
+
+        if (Fail is { } fail && fail(context.Request))
+        {
+            await WriteStatusAsync(context, 503, "ServiceUnavailable", "the test says no");
+            return;
         }
 
         if (TryDiscovery(path) is { } discovery)
