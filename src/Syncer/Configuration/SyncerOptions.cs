@@ -45,6 +45,9 @@ public sealed class LeaderElectionOptions
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
     public TimeSpan RenewDeadline { get; set; } = TimeSpan.FromSeconds(10);
     public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>On a clean shutdown, hand the lease back so a standby takes over at once instead of after LeaseDuration.</summary>
+    public bool ReleaseOnCancel { get; set; } = true;
 }
 
 /// <summary>The <c>Kubernetes</c> section.</summary>

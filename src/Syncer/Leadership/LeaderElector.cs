@@ -243,7 +243,7 @@ public sealed class LeaderElector : ILeadership
     {
         var wasLeading = _leading;
         SetLeading(false);
-        if (!wasLeading || _observed is not { } lease || lease.Spec.HolderIdentity != Identity)
+        if (!wasLeading || !_options.ReleaseOnCancel || _observed is not { } lease || lease.Spec.HolderIdentity != Identity)
         {
             return;
         }
