@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using Entrance.Syncer.Tests.Fakes;
+using Entrance.Testing;
+using Xunit.Abstractions;
+using static Entrance.Syncer.Tests.Fakes.Objects;
+
+namespace Entrance.Syncer.Tests.Leadership;
+
+/// <summary>Two real Syncer processes against one API server and one Redis.</summary>
+public class HighAvailabilityTests(RedisFixture redis, ITestOutputHelper output) : IClassFixture<RedisFixture>
+{
+    [Fact]
+    public async Task TwoProcesses_OnlyLeaderWrites_KilledLeaderReplacedWithin20Seconds()
+    {
+        await redis.Server.CliAsync("FLUSHALL");
+        await using var api = await TestApiServer.StartAsync();
+        api.Upsert(ApiKind.Services, Service("shop", "web", "a.example.com"));
+        api.Upsert(ApiKind.EndpointSlices, Slice("shop", "web-1", "web", "http", 80, new Ep("10.0.0.1")));
+        await using var a = SyncerProcess.Start("syncer-a", SyncerHarness.Args(api, redis.Server, "syncer-a"));
+        await using var b = SyncerProcess.Start("syncer-b", SyncerHarness.Args(api, redis.Server, "syncer-b"));
+        SyncerProcess[] both = [a, b];
+
+        try
+        {
+            async Task<string[]> Members() => (await redis.Server.CliAsync("SMEMBERS", "entrance:backends:a.example.com")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Order().ToArray();
+            await Eventually.TrueAsync(async () => (await Members()).SequenceEqual(["http://10.0.0.1:80"]), TimeSpan.FromSeconds(60), "first sync by a leader");
+            await Eventually.TrueAsync(async () => await b.MetricAsync("entrance_syncer_leader") is not null && await a.MetricAsync("entrance_syncer_leader") is not null,
+                TimeSpan.FromSeconds(30), "both admin listeners answer");
+
+            // Exactly one leader, the whole time, while endpoints change.
+            for (var i = 0; i < 10; i++)
+            {
+                var leaders = 0;
+                foreach (var s in both)
+                {
+                    leaders += await s.MetricAsync("entrance_syncer_leader") == 1 ? 1 : 0;
+                }
+
+                Assert.Equal(1, leaders);
+                api.Upsert(ApiKind.EndpointSlices, Slice("shop", "web-1", "web", "http", 80, new Ep($"10.0.0.{i + 1}")));
+                await Eventually.TrueAsync(async () => (await Members()).SequenceEqual([$"http://10.0.0.{i + 1}:80"]), TimeSpan.FromSeconds(15), $"change {i} written");
+            }
+
+            var leader = await a.MetricAsync("entrance_syncer_leader") == 1 ? a : b;
+            var standby = leader == a ? b : a;
+            Assert.Equal(0, await standby.MetricAsync("entrance_syncer_syncs_total"));
+            Assert.Equal(0, await standby.MetricAsync("entrance_syncer_redis_writes_total"));
+            Assert.True(await leader.MetricAsync("entrance_syncer_redis_writes_total") >= 10);
+            Assert.Equal(leader.Identity, api.Get(ApiKind.Leases, "entrance", "entrance-syncer")!["spec"]!["holderIdentity"]!.GetValue<string>());
+
+            // SIGKILL the leader, then change the endpoints: only the standby can write them.
+            leader.Kill();
+            var sinceKill = Stopwatch.StartNew();
+            api.Upsert(ApiKind.EndpointSlices, Slice("shop", "web-1", "web", "http", 80, new Ep("10.0.9.9")));
+            await Eventually.TrueAsync(async () => (await Members()).SequenceEqual(["http://10.0.9.9:80"]), TimeSpan.FromSeconds(20), "the standby writes after the leader was killed");
+            var failover = sinceKill.Elapsed;
+            output.WriteLine($"failover: leader killed → standby wrote the change in {failover.TotalMilliseconds:F0} ms (lease 3 s, renew deadline 2 s, retry 0.5 s)");
+
+            Assert.Equal(1, await standby.MetricAsync("entrance_syncer_leader"));
+            Assert.Equal(standby.Identity, api.Get(ApiKind.Leases, "entrance", "entrance-syncer")!["spec"]!["holderIdentity"]!.GetValue<string>());
+            // The lease had to expire first: the standby must not have written before leaseDuration minus one retry.
+            Assert.True(failover > TimeSpan.FromSeconds(2), $"failover in {failover.TotalMilliseconds} ms is faster than the lease allows");
+        }
+        catch
+        {
+            output.WriteLine("--- a ---\n" + a.Log + "\n--- b ---\n" + b.Log);
+            throw;
+        }
+    }
+}
