@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Net.Http;
+using Entrance.Router;
+using Entrance.Syncer.Tests.Fakes;
+using Entrance.Testing;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+using static Entrance.Syncer.Tests.Fakes.Objects;
+
+namespace Entrance.Syncer.Tests.EndToEnd;
+
+/// <summary>apiserver event → Syncer → Redis → a running router serves the new endpoint.</summary>
+public class RouterEndToEndTests(RedisFixture redis, ITestOutputHelper output) : IClassFixture<RedisFixture>
+{
+    [Fact]
+    public async Task EndpointChange_ApiserverToRouter_ServedByNewBackend()
+    {
+        await redis.Server.CliAsync("FLUSHALL");
+        await using var v1 = await TestBackend.StartAsync("v1");
+        await using var v2 = await TestBackend.StartAsync("v2");
+        await using var api = await TestApiServer.StartAsync();
+        api.Upsert(ApiKind.Services, Service("shop", "web", "e2e.example.com"));
+        api.Upsert(ApiKind.EndpointSlices, Slice("shop", "web-1", "web", "http", v1.Port, new Ep("127.0.0.1")));
+        await using var syncer = await SyncerHarness.StartAsync(api, redis.Server);
+        var router = EntranceRouter.Build(["--urls", "http://127.0.0.1:0", "--Entrance:Redis", redis.Server.Configuration]);
+        await router.StartAsync();
+        try
+        {
+            var routerUrl = router.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            using var http = new HttpClient { BaseAddress = new Uri(routerUrl), Timeout = TimeSpan.FromSeconds(5) };
+            async Task<string> GetAsync()
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+                request.Headers.Host = "e2e.example.com";
+                using var response = await http.SendAsync(request);
+                return response.IsSuccessStatusCode ? await response.Content.ReadAsStringAsync() : $"status {(int)response.StatusCode}";
+            }
+
+            await Eventually.TrueAsync(async () => await GetAsync() == "v1", TimeSpan.FromSeconds(20), "router serves v1");
+
+            // The measured change: the EndpointSlice now points at v2 only.
+            var watch = Stopwatch.StartNew();
+            api.Upsert(ApiKind.EndpointSlices, Slice("shop", "web-1", "web", "http", v2.Port, new Ep("127.0.0.1")));
+            var inRedis = await Eventually.TrueAsync(async () => await redis.Server.CliAsync("SISMEMBER", "entrance:backends:e2e.example.com", v2.Url) == "1",
+                TimeSpan.FromSeconds(10), "v2 in Redis");
+            var served = await Eventually.TrueAsync(async () => await GetAsync() == "v2", TimeSpan.FromSeconds(10), "router serves v2");
+            watch.Stop();
+            output.WriteLine($"apiserver event → Redis: {inRedis.TotalMilliseconds:F1} ms; apiserver event → router serving the new endpoint: {watch.Elapsed.TotalMilliseconds:F1} ms");
+
+            // And from then on only v2 (v1 is out of the set, so no request may reach it).
+            var v1Hits = v1.Hits;
+            for (var i = 0; i < 20; i++)
+            {
+                Assert.Equal("v2", await GetAsync());
+            }
+
+            Assert.Equal(v1Hits, v1.Hits);
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            await router.StopAsync();
+            await router.DisposeAsync();
+        }
+    }
+}
