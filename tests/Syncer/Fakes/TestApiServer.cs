@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging;
 namespace Entrance.Syncer.Tests.Fakes;
 
 /// <summary>A kind the test API server serves.</summary>
-public sealed record ApiKind(string GroupVersion, string Plural, string Kind, string Singular, string[] ShortNames)
+public sealed record ApiKind(string GroupVersion, string Plural, string Kind, string Singular, string[] ShortNames, bool Namespaced = true)
 {
     public string Group => GroupVersion.Contains('/') ? GroupVersion[..GroupVersion.IndexOf('/')] : string.Empty;
     public string Version => GroupVersion.Contains('/') ? GroupVersion[(GroupVersion.IndexOf('/') + 1)..] : GroupVersion;
@@ -23,7 +23,22 @@ public sealed record ApiKind(string GroupVersion, string Plural, string Kind, st
     public static readonly ApiKind EndpointSlices = new("discovery.k8s.io/v1", "endpointslices", "EndpointSlice", "endpointslice", []);
     public static readonly ApiKind Ingresses = new("networking.k8s.io/v1", "ingresses", "Ingress", "ingress", ["ing"]);
     public static readonly ApiKind Leases = new("coordination.k8s.io/v1", "leases", "Lease", "lease", []);
-    public static readonly ApiKind[] All = [Services, EndpointSlices, Ingresses, Leases];
+
+    // The kinds of deploy/kubernetes, so kubectl apply --dry-run=client can map them (stored generically too).
+    public static readonly ApiKind[] Others =
+    [
+        new("v1", "namespaces", "Namespace", "namespace", ["ns"], Namespaced: false),
+        new("v1", "configmaps", "ConfigMap", "configmap", ["cm"]),
+        new("v1", "serviceaccounts", "ServiceAccount", "serviceaccount", ["sa"]),
+        new("apps/v1", "deployments", "Deployment", "deployment", ["deploy"]),
+        new("rbac.authorization.k8s.io/v1", "clusterroles", "ClusterRole", "clusterrole", [], Namespaced: false),
+        new("rbac.authorization.k8s.io/v1", "clusterrolebindings", "ClusterRoleBinding", "clusterrolebinding", [], Namespaced: false),
+        new("rbac.authorization.k8s.io/v1", "roles", "Role", "role", []),
+        new("rbac.authorization.k8s.io/v1", "rolebindings", "RoleBinding", "rolebinding", []),
+        new("networking.k8s.io/v1", "ingressclasses", "IngressClass", "ingressclass", [], Namespaced: false),
+    ];
+
+    public static readonly ApiKind[] All = [Services, EndpointSlices, Ingresses, Leases, .. Others];
 }
 
 /// <summary>
@@ -188,10 +203,14 @@ public sealed class TestApiServer : IAsyncDisposable
         {
             await WriteJsonAsync(context, 200, ListOf(kind, ns));
         }
-        else if (name is null && method == "POST" && ns is not null)
+        else if (name is null && method == "POST")
         {
             var obj = await ReadObjectAsync(context);
-            obj["metadata"]!["namespace"] = ns;
+            if (ns is not null)
+            {
+                obj["metadata"]!["namespace"] = ns;
+            }
+
             JsonObject? created = null;
             lock (_gate)
             {
@@ -210,9 +229,9 @@ public sealed class TestApiServer : IAsyncDisposable
                 await WriteJsonAsync(context, 201, created);
             }
         }
-        else if (name is not null && ns is not null && method == "GET")
+        else if (name is not null && method == "GET")
         {
-            if (Get(kind, ns, name) is { } obj)
+            if (Get(kind, ns ?? string.Empty, name) is { } obj)
             {
                 await WriteJsonAsync(context, 200, obj);
             }
@@ -221,15 +240,19 @@ public sealed class TestApiServer : IAsyncDisposable
                 await WriteStatusAsync(context, 404, "NotFound", $"{kind.Plural} \"{name}\" not found");
             }
         }
-        else if (name is not null && ns is not null && method == "PUT")
+        else if (name is not null && method == "PUT")
         {
             var obj = await ReadObjectAsync(context);
-            obj["metadata"]!["namespace"] = ns;
+            if (ns is not null)
+            {
+                obj["metadata"]!["namespace"] = ns;
+            }
+
             var sent = obj["metadata"]?["resourceVersion"]?.GetValue<string>();
             (int Code, string Reason, JsonObject? Obj) outcome;
             lock (_gate)
             {
-                if (!_objects[kind].TryGetValue($"{ns}/{name}", out var current))
+                if (!_objects[kind].TryGetValue($"{ns ?? string.Empty}/{name}", out var current))
                 {
                     outcome = (404, "NotFound", null);
                 }
@@ -255,9 +278,9 @@ public sealed class TestApiServer : IAsyncDisposable
                     : $"{kind.Plural} \"{name}\" not found");
             }
         }
-        else if (name is not null && ns is not null && method == "DELETE")
+        else if (name is not null && method == "DELETE")
         {
-            if (Delete(kind, ns, name))
+            if (Delete(kind, ns ?? string.Empty, name))
             {
                 await WriteStatusAsync(context, 200, string.Empty, "deleted", "Success");
             }
@@ -455,7 +478,7 @@ public sealed class TestApiServer : IAsyncDisposable
                     {
                         ["name"] = k.Plural,
                         ["singularName"] = k.Singular,
-                        ["namespaced"] = true,
+                        ["namespaced"] = k.Namespaced,
                         ["kind"] = k.Kind,
                         ["verbs"] = new JsonArray("create", "delete", "get", "list", "update", "watch"),
                         ["shortNames"] = new JsonArray(k.ShortNames.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
