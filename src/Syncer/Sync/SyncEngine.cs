@@ -104,6 +104,7 @@ public sealed class SyncEngine
                 if (!_leadership.CanWrite)
                 {
                     _applied.Clear();
+                    Stats.HostsOwned = 0;
                     continue;
                 }
 
