@@ -256,9 +256,9 @@ public sealed class TestApiServer : IAsyncDisposable
                 {
                     outcome = (404, "NotFound", null);
                 }
-                else if (string.IsNullOrEmpty(sent) || sent != current["metadata"]!["resourceVersion"]!.GetValue<string>())
+                else if (!string.IsNullOrEmpty(sent) && sent != current["metadata"]!["resourceVersion"]!.GetValue<string>())
                 {
-                    // Optimistic concurrency: the update was based on an old version.
+                    // Optimistic concurrency: the update was based on an old version (no version: unconditional, as the apiserver allows).
                     outcome = (409, "Conflict", null);
                 }
                 else

@@ -91,4 +91,62 @@ public class TestApiServerTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         Assert.Equal("b", _api.Get(ApiKind.Leases, "ns", "l")!["spec"]!["holderIdentity"]!.GetValue<string>());
     }
+
+    [KubectlFact]
+    public async Task Kubectl_ReplaceWithStaleResourceVersion_ReportsConflict()
+    {
+        var dir = Directory.CreateTempSubdirectory("entrance-lease-").FullName;
+        var file = Path.Combine(dir, "lease.yaml");
+        File.WriteAllText(file, """
+            apiVersion: coordination.k8s.io/v1
+            kind: Lease
+            metadata: {name: probe, namespace: entrance}
+            spec: {holderIdentity: someone, leaseDurationSeconds: 15}
+            """);
+        var created = await Kubectl.RunAsync("--server", _api.Url, "create", "--validate=false", "-f", file);
+        Assert.True(created.ExitCode == 0, created.Error);
+        var got = await Kubectl.RunAsync("--server", _api.Url, "get", "lease", "probe", "-n", "entrance", "-o", "json");
+        File.WriteAllText(file, got.Output.Replace("\"someone\"", "\"me\""));
+
+        var other = _api.Get(ApiKind.Leases, "entrance", "probe")!;
+        other["spec"]!["holderIdentity"] = "someone-else";
+        _api.Upsert(ApiKind.Leases, other);
+        var replaced = await Kubectl.RunAsync("--server", _api.Url, "replace", "--validate=false", "-f", file);
+
+        Assert.NotEqual(0, replaced.ExitCode);
+        Assert.Contains("the object has been modified", replaced.Error);
+        Assert.Equal("someone-else", _api.Get(ApiKind.Leases, "entrance", "probe")!["spec"]!["holderIdentity"]!.GetValue<string>());
+    }
+
+    [KubectlFact]
+    public async Task KubectlWatch_ServiceAddedLater_IsStreamed()
+    {
+        _api.Upsert(ApiKind.Services, Objects.Service("shop", "web", null));
+        var psi = new System.Diagnostics.ProcessStartInfo(Kubectl.Path!) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "--server", _api.Url, "get", "services", "-n", "shop", "--watch", "-o", "name" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["KUBECONFIG"] = "/nonexistent";
+        using var kubectl = System.Diagnostics.Process.Start(psi)!;
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        kubectl.OutputDataReceived += (_, e) => { if (e.Data is not null) lines.Enqueue(e.Data); };
+        kubectl.BeginOutputReadLine();
+        try
+        {
+            await Entrance.Testing.Eventually.TrueAsync(() => Task.FromResult(lines.Contains("service/web")), TimeSpan.FromSeconds(30), "kubectl lists web");
+            await Entrance.Testing.Eventually.TrueAsync(() => Task.FromResult(_api.ActiveWatches > 0), TimeSpan.FromSeconds(30), "kubectl watches");
+
+            _api.Upsert(ApiKind.Services, Objects.Service("shop", "late", null));
+
+            await Entrance.Testing.Eventually.TrueAsync(() => Task.FromResult(lines.Contains("service/late")), TimeSpan.FromSeconds(30), "kubectl streams the new service");
+            Assert.Contains(_api.Requests, r => r.Contains("/api/v1/namespaces/shop/services?") && r.Contains("watch=true"));
+        }
+        finally
+        {
+            kubectl.Kill();
+            await kubectl.WaitForExitAsync();
+        }
+    }
 }
