@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Entrance.Syncer.Tests.Fakes;
 
@@ -46,7 +47,11 @@ public sealed class SyncerHarness : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private SyncerHarness(WebApplication app) => _app = app;
+    private SyncerHarness(WebApplication app, ListLoggerProvider logs)
+    {
+        _app = app;
+        Logs = logs;
+    }
 
     public SyncerRuntime Runtime => _app.Services.GetRequiredService<SyncerRuntime>();
 
@@ -67,11 +72,15 @@ public sealed class SyncerHarness : IAsyncDisposable
         .. extra,
     ];
 
+    /// <summary>Every log line of this Syncer.</summary>
+    public ListLoggerProvider Logs { get; }
+
     public static async Task<SyncerHarness> StartAsync(TestApiServer api, RedisServer redis, string identity = "syncer-a", params string[] extra)
     {
-        var app = SyncerApp.Build(Args(api, redis, identity, extra));
+        var logs = new ListLoggerProvider();
+        var app = SyncerApp.Build(Args(api, redis, identity, extra), b => b.Logging.AddProvider(logs));
         await app.StartAsync();
-        return new SyncerHarness(app);
+        return new SyncerHarness(app, logs);
     }
 
     public async Task<string> GetAsync(string path)

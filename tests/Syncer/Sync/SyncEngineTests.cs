@@ -296,4 +296,25 @@ public class SyncEngineTests(RedisFixture redis) : IClassFixture<RedisFixture>, 
 
         Assert.Equal("a.example.com", await received.Task.WaitAsync(Within));
     }
+
+    [Fact]
+    public async Task Sync_SkippedPathAndConflict_EachLoggedOnceAcrossManyPasses()
+    {
+        await Redis.CliAsync("SADD", "entrance:backends:taken.example.com", "http://192.0.2.1:80");
+        _api.Upsert(ApiKind.Services, Service("shop", "web", "taken.example.com"));
+        _api.Upsert(ApiKind.Ingresses, Ingress("shop", "ing", "entrance", new Rule("p.example.com", "web", 80, Path: "/api"), new Rule("ok.example.com", "web", 80)));
+        var syncer = await StartSyncerAsync("--Syncer:ResyncInterval", "00:00:00.300");
+        for (var i = 0; i < 5; i++)
+        {
+            _api.Upsert(ApiKind.EndpointSlices, Slice("shop", "web-1", "web", "http", 80, new Ep($"10.0.0.{i + 1}")));
+            await BackendsAreAsync("ok.example.com", $"http://10.0.0.{i + 1}:80");
+        }
+
+        await Eventually.TrueAsync(() => Task.FromResult(syncer.Runtime.Engine.Stats.FullResyncs >= 3), Within, "several full resyncs");
+
+        var warnings = syncer.Logs.Entries.Where(e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning).Select(e => e.Message).ToList();
+        Assert.Single(warnings, w => w.Contains("path '/api'"));
+        Assert.Single(warnings, w => w.Contains("conflict: host taken.example.com") && w.Contains("manual"));
+        Assert.Equal(["http://192.0.2.1:80"], await MembersAsync("taken.example.com"));
+    }
 }
