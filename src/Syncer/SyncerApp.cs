@@ -33,7 +33,25 @@ public static class SyncerApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        // Fail fast, before listening, on bad configuration (credentials, Redis string, lease timings).
+        _ = app.Services.GetRequiredService<SyncerRuntime>();
         app.MapAdmin();
         return app;
+    }
+
+    /// <summary>Whether a startup failure is a configuration mistake to report in one line, rather than a bug.</summary>
+    public static bool IsConfigurationError(Exception e, out string message)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is InvalidOperationException or ArgumentException or FormatException or YamlDotNet.Core.YamlException or System.Security.Cryptography.CryptographicException)
+            {
+                message = inner.Message;
+                return true;
+            }
+        }
+
+        message = e.Message;
+        return false;
     }
 }

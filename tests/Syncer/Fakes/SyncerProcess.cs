@@ -73,6 +73,15 @@ public sealed class SyncerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for the process to exit by itself; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan within)
+    {
+        using var timeout = new CancellationTokenSource(within);
+        await _process.WaitForExitAsync(timeout.Token);
+        _process.WaitForExit(); // drains the redirected output
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL: no lease release, no goodbye.</summary>
     public void Kill()
     {
