@@ -1,6 +1,6 @@
 using Entrance.Syncer;
 
-// Admin listener: --urls / ASPNETCORE_URLS, else Syncer:AdminUrls, else Kestrel's default.
+// The admin listener: Urls in appsettings.json (http://+:9090), ASPNETCORE_URLS or --urls.
 try
 {
     var app = SyncerApp.Build(args);

@@ -18,11 +18,6 @@ public static class SyncerApp
             o.UseUtcTimestamp = true;
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_URLS"] is null && builder.Configuration["Syncer:AdminUrls"] is { } admin)
-        {
-            builder.WebHost.UseUrls(admin);
-        }
-
         builder.Services.Configure<SyncerOptions>(builder.Configuration.GetSection(SyncerOptions.Section));
         builder.Services.Configure<LeaderElectionOptions>(builder.Configuration.GetSection(LeaderElectionOptions.Section));
         builder.Services.Configure<KubernetesOptions>(builder.Configuration.GetSection(KubernetesOptions.Section));
