@@ -54,8 +54,14 @@ public sealed class Informer<T>(KubeClient client, KubeResource<T> resource, str
                     rv = await ListAsync(ct).ConfigureAwait(false);
                 }
 
-                rv = await WatchAsync(rv, ct).ConfigureAwait(false);
-                Backoff.Reset();
+                var started = DateTime.UtcNow;
+                var (next, events) = await WatchAsync(rv, ct).ConfigureAwait(false);
+                rv = next;
+                if (events == 0 && DateTime.UtcNow - started < TimeSpan.FromSeconds(1))
+                {
+                    // A watch that ends at once with nothing in it (a proxy closing streams, say): do not spin.
+                    await Task.Delay(Backoff.Next(), ct).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -111,13 +117,15 @@ public sealed class Informer<T>(KubeClient client, KubeResource<T> resource, str
         return rv;
     }
 
-    /// <summary>Watches until the stream ends; returns the version to resume from.</summary>
-    private async Task<string> WatchAsync(string rv, CancellationToken ct)
+    /// <summary>Watches until the stream ends; returns the version to resume from and how many events (bookmarks too) came.</summary>
+    private async Task<(string Rv, int Events)> WatchAsync(string rv, CancellationToken ct)
     {
         Interlocked.Increment(ref Stats.Watches);
+        var received = 0;
         var timeout = WatchTimeout * (1 + Random.Shared.NextDouble());
         await foreach (var ev in client.WatchAsync(resource, ns, rv, timeout, ct).ConfigureAwait(false))
         {
+            received++;
             Backoff.Reset();
             if (ev.Error is { } status)
             {
@@ -159,6 +167,6 @@ public sealed class Informer<T>(KubeClient client, KubeResource<T> resource, str
             }
         }
 
-        return rv;
+        return (rv, received);
     }
 }

@@ -157,6 +157,9 @@ public sealed class TestApiServer : IAsyncDisposable
     /// <summary>When it returns true for a request, the server answers 503 (an apiserver in trouble).</summary>
     public Func<HttpRequest, bool>? Fail { get; set; }
 
+    /// <summary>Watches end at once with an empty 200 response (as a misbehaving proxy might).</summary>
+    public bool CloseWatchesAtOnce { get; set; }
+
     /// <summary>Makes every change from now on invisible to watches (they get only bookmarks), to prove re-listing works.</summary>
     public bool SuppressWatchEvents { get; set; }
 
@@ -197,6 +200,12 @@ public sealed class TestApiServer : IAsyncDisposable
         var method = context.Request.Method;
         if (name is null && method == "GET" && context.Request.Query["watch"] is var w && (w == "1" || w == "true"))
         {
+            if (CloseWatchesAtOnce)
+            {
+                context.Response.StatusCode = 200;
+                return;
+            }
+
             await WatchAsync(context, kind, ns);
         }
         else if (name is null && method == "GET")
