@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 dotnet build tests/Syncer -c Release -v q -nologo > /dev/null
 run() {
   dotnet test tests/Syncer -c Release --no-build --filter "$1" --logger "console;verbosity=detailed" 2>&1 \
-    | grep -E "round [0-9]|median|failover:|Passed!|Failed!"
+    | grep -E "round [0-9]|median|failover:|handover:|Passed!|Failed!"
 }
 run "FullyQualifiedName~RouterEndToEndTests|FullyQualifiedName~HighAvailabilityTests"
 ENTRANCE_BENCH_DEFAULT_LEASE=1 run "FullyQualifiedName~HighAvailabilityTests"

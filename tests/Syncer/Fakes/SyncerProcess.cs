@@ -82,6 +82,14 @@ public sealed class SyncerProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGTERM, as Kubernetes stops a pod: the host shuts down cleanly.</summary>
+    public async Task TerminateAsync(TimeSpan within)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", ["-TERM", _process.Id.ToString()])!;
+        await kill.WaitForExitAsync();
+        await WaitForExitAsync(within);
+    }
+
     /// <summary>SIGKILL: no lease release, no goodbye.</summary>
     public void Kill()
     {

@@ -77,4 +77,40 @@ public class HighAvailabilityTests(RedisFixture redis, ITestOutputHelper output)
             throw;
         }
     }
+
+    [Fact]
+    public async Task TwoProcesses_LeaderTerminatedCleanly_ReleasesLeaseAndStandbyWritesBeforeExpiry()
+    {
+        await redis.Server.CliAsync("FLUSHALL");
+        await using var api = await TestApiServer.StartAsync();
+        api.Upsert(ApiKind.Services, Service("shop", "web", "t.example.com"));
+        api.Upsert(ApiKind.EndpointSlices, Slice("shop", "web-1", "web", "http", 80, new Ep("10.0.0.1")));
+        string[] timings = ["--Syncer:LeaderElection:LeaseDuration", "00:00:15", "--Syncer:LeaderElection:RenewDeadline", "00:00:10", "--Syncer:LeaderElection:RetryPeriod", "00:00:01"];
+        await using var a = SyncerProcess.Start("syncer-a", SyncerHarness.Args(api, redis.Server, "syncer-a", timings));
+        await using var b = SyncerProcess.Start("syncer-b", SyncerHarness.Args(api, redis.Server, "syncer-b", timings));
+        try
+        {
+            async Task<string> Members() => await redis.Server.CliAsync("SMEMBERS", "entrance:backends:t.example.com");
+            await Eventually.TrueAsync(async () => await Members() == "http://10.0.0.1:80", TimeSpan.FromSeconds(60), "first sync");
+            await Eventually.TrueAsync(async () => await a.MetricAsync("entrance_syncer_leader") is not null && await b.MetricAsync("entrance_syncer_leader") is not null,
+                TimeSpan.FromSeconds(30), "both admin listeners answer");
+            var leader = await a.MetricAsync("entrance_syncer_leader") == 1 ? a : b;
+            var standby = leader == a ? b : a;
+
+            var sinceStop = Stopwatch.StartNew();
+            await leader.TerminateAsync(TimeSpan.FromSeconds(30));
+            api.Upsert(ApiKind.EndpointSlices, Slice("shop", "web-1", "web", "http", 80, new Ep("10.0.0.2")));
+
+            // Well before the 15 s lease could expire: the leader handed it back on the way out.
+            await Eventually.TrueAsync(async () => await Members() == "http://10.0.0.2:80", TimeSpan.FromSeconds(10), "the standby writes after a clean handover");
+            output.WriteLine($"clean handover: SIGTERM → standby wrote the change in {sinceStop.Elapsed.TotalMilliseconds:F0} ms (lease 15 s)");
+            Assert.Equal(standby.Identity, api.Get(ApiKind.Leases, "entrance", "entrance-syncer")!["spec"]!["holderIdentity"]!.GetValue<string>());
+            Assert.Contains("released lease", leader.Log);
+        }
+        catch
+        {
+            output.WriteLine("--- a ---\n" + a.Log + "\n--- b ---\n" + b.Log);
+            throw;
+        }
+    }
 }
