@@ -104,9 +104,19 @@ public sealed class LeaderElector : ILeadership
 
                 if (ok)
                 {
+                    var wasWritable = CanWrite;
                     // Valid for renewDeadline from when the renewal was sent (the lease's renewTime is about then).
                     Volatile.Write(ref _validUntil, attemptStart + (long)(_options.RenewDeadline.TotalSeconds * Stopwatch.Frequency));
-                    SetLeading(true);
+                    if (!_leading)
+                    {
+                        SetLeading(true);
+                    }
+                    else if (!wasWritable)
+                    {
+                        // Still the holder, but writes had stopped (the deadline passed during a slow renewal): resume them.
+                        _logger.LogInformation("leader election: {Identity} renewed after its renew deadline; writing again", Identity);
+                        LeadershipChanged?.Invoke(true);
+                    }
                 }
                 else if (_leading && Stopwatch.GetTimestamp() >= Volatile.Read(ref _validUntil))
                 {

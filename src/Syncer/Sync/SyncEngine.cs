@@ -103,7 +103,9 @@ public sealed class SyncEngine
                 _wake.Reader.TryRead(out _);
                 if (!_leadership.CanWrite)
                 {
+                    // Changes seen now are not written; the next time this instance may write, it syncs everything.
                     _applied.Clear();
+                    _fullResyncDue = true;
                     Stats.HostsOwned = 0;
                     continue;
                 }
