@@ -317,4 +317,29 @@ public class SyncEngineTests(RedisFixture redis) : IClassFixture<RedisFixture>, 
         Assert.Single(warnings, w => w.Contains("conflict: host taken.example.com") && w.Contains("manual"));
         Assert.Equal(["http://192.0.2.1:80"], await MembersAsync("taken.example.com"));
     }
+
+    [Fact]
+    public async Task Sync_LeaderElectionDisabled_WritesWithoutLease()
+    {
+        _api.Upsert(ApiKind.Services, Service("shop", "web", "a.example.com"));
+        _api.Upsert(ApiKind.EndpointSlices, Slice("shop", "web-1", "web", "http", 80, new Ep("10.0.0.1")));
+
+        await StartSyncerAsync("--Syncer:LeaderElection:Enabled", "false");
+
+        await BackendsAreAsync("a.example.com", "http://10.0.0.1:80");
+        Assert.DoesNotContain(_api.Requests, r => r.Contains("/leases"));
+    }
+
+    [Fact]
+    public async Task Sync_KeyPrefixConfigured_WritesPrefixedKeys()
+    {
+        _api.Upsert(ApiKind.Services, Service("shop", "web", "a.example.com"));
+        _api.Upsert(ApiKind.EndpointSlices, Slice("shop", "web-1", "web", "http", 80, new Ep("10.0.0.1")));
+
+        await StartSyncerAsync("--Entrance:KeyPrefix", "t1:");
+
+        await Eventually.TrueAsync(async () => await Redis.CliAsync("SMEMBERS", "t1:entrance:backends:a.example.com") == "http://10.0.0.1:80", Within, "prefixed set");
+        Assert.Equal("syncer", await Redis.CliAsync("HGET", "t1:entrance:owners", "a.example.com"));
+        Assert.Equal("0", await Redis.CliAsync("EXISTS", "entrance:backends:a.example.com"));
+    }
 }
