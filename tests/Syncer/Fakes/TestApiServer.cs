@@ -157,6 +157,9 @@ public sealed class TestApiServer : IAsyncDisposable
     /// <summary>When it returns true for a request, the server answers 503 (an apiserver in trouble).</summary>
     public Func<HttpRequest, bool>? Fail { get; set; }
 
+    /// <summary>When it returns a delay for a request, the server waits that long before answering (a slow apiserver).</summary>
+    public Func<HttpRequest, TimeSpan?>? Delay { get; set; }
+
     /// <summary>Watches end at once with an empty 200 response (as a misbehaving proxy might).</summary>
     public bool CloseWatchesAtOnce { get; set; }
 
@@ -177,6 +180,11 @@ public sealed class TestApiServer : IAsyncDisposable
         {
             await WriteStatusAsync(context, 401, "Unauthorized", "Unauthorized");
             return;
+        }
+
+        if (Delay?.Invoke(context.Request) is { } delay)
+        {
+            await Task.Delay(delay);
         }
 
         if (Fail is { } fail && fail(context.Request))

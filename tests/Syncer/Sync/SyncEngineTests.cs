@@ -342,4 +342,30 @@ public class SyncEngineTests(RedisFixture redis) : IClassFixture<RedisFixture>, 
         Assert.Equal("syncer", await Redis.CliAsync("HGET", "t1:entrance:owners", "a.example.com"));
         Assert.Equal("0", await Redis.CliAsync("EXISTS", "entrance:backends:a.example.com"));
     }
+
+    [Fact]
+    public async Task Sync_RenewalsTooSlow_PausesWritesThenResumesWithFullSync()
+    {
+        _api.Upsert(ApiKind.Services, Service("shop", "web", "a.example.com"));
+        _api.Upsert(ApiKind.Services, Service("shop", "old", "b.example.com"));
+        _api.Upsert(ApiKind.EndpointSlices, Slice("shop", "web-1", "web", "http", 80, new Ep("10.0.0.1")));
+        var syncer = await StartSyncerAsync();
+        await BackendsAreAsync("a.example.com", "http://10.0.0.1:80");
+        await Eventually.TrueAsync(async () => await Redis.CliAsync("EXISTS", "entrance:host:b.example.com") == "1", Within, "b written");
+
+        // Lease calls now take longer than the renew deadline (2 s): the leader must stop writing.
+        _api.Delay = r => r.Path.Value!.Contains("/leases") ? TimeSpan.FromSeconds(2.5) : null;
+        await Eventually.TrueAsync(() => Task.FromResult(!syncer.Runtime.Leadership.CanWrite), Within, "writes paused");
+        _api.Upsert(ApiKind.EndpointSlices, Slice("shop", "web-1", "web", "http", 80, new Ep("10.0.0.2")));
+        _api.Delete(ApiKind.Services, "shop", "old");
+        await Task.Delay(500);
+        Assert.Equal(["http://10.0.0.1:80"], await MembersAsync("a.example.com"));
+        Assert.Equal("1", await Redis.CliAsync("EXISTS", "entrance:host:b.example.com"));
+
+        // The API is fast again: the same instance (still the holder) leads again and catches up on everything.
+        _api.Delay = null;
+        await BackendsAreAsync("a.example.com", "http://10.0.0.2:80");
+        await Eventually.TrueAsync(async () => await Redis.CliAsync("EXISTS", "entrance:host:b.example.com") == "0", Within, "b removed after resuming");
+        Assert.Equal("syncer-a", _api.Get(ApiKind.Leases, "entrance", "entrance-syncer")!["spec"]!["holderIdentity"]!.GetValue<string>());
+    }
 }
