@@ -1,0 +1,23 @@
+namespace Entrance.Syncer.Mapping;
+
+/// <summary>The annotations the Syncer reads (docs/syncer.md).</summary>
+public static class Annotations
+{
+    /// <summary>Comma-separated hosts a Service publishes: <c>shop.example.com, *.shop.example.com</c>.</summary>
+    public const string Hosts = "entrance.io/hosts";
+
+    /// <summary>The Service port (name or number) to route to; default the first port.</summary>
+    public const string Port = "entrance.io/port";
+
+    /// <summary><c>http</c> (default) or <c>https</c>.</summary>
+    public const string Scheme = "entrance.io/scheme";
+
+    /// <summary>Load-balancing policy, written to the host's settings hash as <c>lb</c>.</summary>
+    public const string Lb = "entrance.io/lb";
+
+    /// <summary>The label that ties an EndpointSlice to its Service.</summary>
+    public const string ServiceNameLabel = "kubernetes.io/service-name";
+
+    /// <summary>Settings field naming the publishing object; also keeps a host with no ready backend declared.</summary>
+    public const string SourceField = "source";
+}

@@ -1,0 +1,31 @@
+using Entrance.Syncer.Tests.Fakes;
+
+namespace Entrance.Syncer.Tests;
+
+public class ProgramTests
+{
+    [Fact]
+    public async Task Main_KubeconfigMissing_ExitsWithClearMessage()
+    {
+        await using var syncer = SyncerProcess.Start("x", "--Kubernetes:Kubeconfig", "/nonexistent/kubeconfig", "--Entrance:Redis", "127.0.0.1:1");
+
+        var code = await syncer.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, code);
+        Assert.Contains("entrance-syncer: kubeconfig not found: /nonexistent/kubeconfig", syncer.Log);
+        Assert.DoesNotContain("   at ", syncer.Log);
+    }
+
+    [Fact]
+    public async Task Main_LeaseTimingsInconsistent_ExitsWithClearMessage()
+    {
+        await using var api = await TestApiServer.StartAsync();
+        await using var syncer = SyncerProcess.Start("x", "--Kubernetes:Kubeconfig", TestKubeconfig.Write(api.Url), "--Entrance:Redis", "127.0.0.1:1",
+            "--Syncer:LeaderElection:RenewDeadline", "00:00:20");
+
+        var code = await syncer.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, code);
+        Assert.Contains("RenewDeadline must be shorter than LeaseDuration", syncer.Log);
+    }
+}
