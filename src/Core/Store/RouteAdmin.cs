@@ -97,7 +97,7 @@ public sealed class RouteAdmin : IDisposable
         }
         catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException or System.Net.Sockets.SocketException)
         {
-            throw new RouteStoreUnavailableException($"cannot reach Redis at {endpoint}: {FirstLine(ex.Message)}", ex);
+            throw new RouteStoreUnavailableException($"cannot reach Redis at {endpoint} (tried for {timeout.TotalSeconds:0.#} s: {Reason(ex.Message)})", ex);
         }
 
         if (!redis.IsConnected)
@@ -374,9 +374,12 @@ public sealed class RouteAdmin : IDisposable
         return builder.ToString();
     }
 
-    private static string FirstLine(string message)
+    /// <summary>The useful end of StackExchange.Redis' connect failure ("... AbortOnConnectFail. SocketFailure on PING").</summary>
+    private static string Reason(string message)
     {
         var newline = message.IndexOfAny(['\r', '\n']);
-        return newline < 0 ? message : message[..newline];
+        message = newline < 0 ? message : message[..newline];
+        var lastSentence = message.TrimEnd('.').LastIndexOf(". ", StringComparison.Ordinal);
+        return lastSentence < 0 ? message : message[(lastSentence + 2)..];
     }
 }
