@@ -109,7 +109,7 @@ internal sealed class CommandFactory
     {
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var ctx = CliContext.From(parse, _options, _io, cancellationToken);
+            await using var ctx = CliContext.From(parse, _options, _io, cancellationToken);
             try
             {
                 return await handler(ctx, parse);

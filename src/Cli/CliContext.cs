@@ -5,7 +5,7 @@ using Entrance.Core.Store;
 namespace Entrance.Cli;
 
 /// <summary>One invocation's streams, global options and (lazily) its Redis connection.</summary>
-public sealed class CliContext : IDisposable
+public sealed class CliContext : IAsyncDisposable
 {
     public const string DefaultRedis = "localhost:6379";
 
@@ -58,7 +58,8 @@ public sealed class CliContext : IDisposable
     /// </summary>
     public OutputFormat ReportFormat => RequestedOutput ?? OutputFormat.Plain;
 
-    public RouteAdmin Admin => _admin ??= RouteAdmin.Connect(Redis, Prefix, ConnectTimeout);
+    /// <summary>The connection, made on first use so commands refused for bad input never touch Redis.</summary>
+    public async Task<RouteAdmin> AdminAsync() => _admin ??= await RouteAdmin.ConnectAsync(Redis, Prefix, ConnectTimeout);
 
     /// <summary>A progress or status line for people; silent with --quiet and when JSON goes to stdout.</summary>
     public void Info(string line)
@@ -79,7 +80,13 @@ public sealed class CliContext : IDisposable
 
     public void Json(object value) => Out.WriteLine(JsonOutput.Serialize(value));
 
-    public void Dispose() => _admin?.Dispose();
+    public async ValueTask DisposeAsync()
+    {
+        if (_admin is not null)
+        {
+            await _admin.DisposeAsync();
+        }
+    }
 
     internal static CliContext From(ParseResult parse, GlobalOptions options, CliIo io, CancellationToken cancellationToken)
     {

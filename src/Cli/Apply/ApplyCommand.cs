@@ -42,7 +42,7 @@ internal static class ApplyCommand
         var (text, name) = Read(ctx, path);
         var entries = ApplyFile.Parse(text, name);
         var watch = Stopwatch.StartNew();
-        var admin = ctx.Admin;
+        var admin = await ctx.AdminAsync();
         var owners = await admin.OwnersAsync();
         var names = entries.Select(e => e.Host).ToList();
         if (prune)

@@ -31,7 +31,7 @@ internal static class DeadCommands
             var raw = parse.GetValue(host);
             var name = raw is null ? null : RouteInput.Host(raw);
             var now = DateTimeOffset.UtcNow;
-            var entries = await ctx.Admin.DeadAsync(name, now);
+            var entries = await (await ctx.AdminAsync()).DeadAsync(name, now);
             if (ctx.DataFormat == OutputFormat.Json)
             {
                 ctx.Json(entries.Select(e => new
@@ -69,7 +69,7 @@ internal static class DeadCommands
         factory.SetHandler(command, async (ctx, parse) =>
         {
             var name = RouteInput.Host(parse.GetValue(host));
-            var cleared = await ctx.Admin.ClearDeadAsync(name);
+            var cleared = await (await ctx.AdminAsync()).ClearDeadAsync(name);
             if (ctx.ReportFormat == OutputFormat.Json)
             {
                 ctx.Json(new { host = name, cleared });

@@ -22,7 +22,7 @@ internal static class MigrateHipacheCommand
         factory.SetHandler(command, async (ctx, parse) =>
         {
             var dry = parse.GetValue(dryRun);
-            var admin = ctx.Admin;
+            var admin = await ctx.AdminAsync();
             var now = DateTimeOffset.UtcNow;
             var names = await admin.ScanFrontendsAsync();
             var tasks = names.Select(n => admin.MigrateFrontendAsync(n, dry, now)).ToList();

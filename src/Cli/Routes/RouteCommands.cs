@@ -37,7 +37,7 @@ internal static class RouteCommands
         {
             var name = RouteInput.Host(parse.GetValue(host));
             var backends = RouteInput.Urls(parse.GetValue(urls) ?? []);
-            var admin = ctx.Admin;
+            var admin = await ctx.AdminAsync();
             WarnIfManaged(ctx, (await admin.OwnersAsync()).GetValueOrDefault(name), name);
             var result = await admin.AddBackendsAsync(name, backends);
             if (ctx.ReportFormat == OutputFormat.Json)
@@ -80,7 +80,7 @@ internal static class RouteCommands
         {
             var name = RouteInput.Host(parse.GetValue(host));
             var backends = RouteInput.Urls(parse.GetValue(urls) ?? []);
-            var admin = ctx.Admin;
+            var admin = await ctx.AdminAsync();
             WarnIfManaged(ctx, (await admin.OwnersAsync()).GetValueOrDefault(name), name);
             if (backends.Count == 0)
             {
@@ -136,7 +136,7 @@ internal static class RouteCommands
         command.Aliases.Add("ls");
         factory.SetHandler(command, async (ctx, parse) =>
         {
-            var admin = ctx.Admin;
+            var admin = await ctx.AdminAsync();
             var routes = await admin.ReadAsync(await admin.ScanRouteNamesAsync(parse.GetValue(match)));
             if (ctx.DataFormat == OutputFormat.Json)
             {
@@ -177,7 +177,7 @@ internal static class RouteCommands
         factory.SetHandler(command, async (ctx, parse) =>
         {
             var lookup = RouteInput.LookupHost(parse.GetValue(host)!);
-            var admin = ctx.Admin;
+            var admin = await ctx.AdminAsync();
             var record = await admin.Store.ResolveAsync(lookup, ctx.CancellationToken);
             var now = DateTimeOffset.UtcNow;
             if (record is null)
@@ -284,7 +284,7 @@ internal static class RouteCommands
         {
             var name = RouteInput.Host(parse.GetValue(host));
             var policy = parse.GetValue(lb)!;
-            var admin = ctx.Admin;
+            var admin = await ctx.AdminAsync();
             var current = (await admin.ReadAsync([name]))[0];
             WarnIfManaged(ctx, current.Owner, name);
             var changed = await admin.SetSettingsAsync(name, new Dictionary<string, string> { [RedisKeys.LbField] = policy == "default" ? string.Empty : policy });

@@ -25,7 +25,7 @@ internal static class WatchCommand
         {
             var max = parse.GetValue(count);
             var events = Channel.CreateUnbounded<WatchEvent>(new UnboundedChannelOptions { SingleReader = true });
-            var admin = ctx.Admin;
+            var admin = await ctx.AdminAsync();
             await admin.SubscribeAsync(e => events.Writer.TryWrite(e), parse.GetValue(keyspace));
             if (!ctx.Quiet)
             {

@@ -54,7 +54,7 @@ public sealed record WatchEvent(DateTimeOffset At, string Kind, string Name, str
 /// <c>dead clear</c> and <c>migrate-hipache</c> (each one Lua script that publishes <c>entrance:changed</c>).
 /// Keeps StackExchange.Redis inside this folder.
 /// </summary>
-public sealed class RouteAdmin : IDisposable
+public sealed class RouteAdmin : IAsyncDisposable
 {
     private readonly ConnectionMultiplexer _redis;
     private readonly int _database;
@@ -83,7 +83,7 @@ public sealed class RouteAdmin : IDisposable
     /// the address tried (a CLI must not hang or retry in the background like a router does).
     /// Throws <see cref="ArgumentException"/> for a malformed configuration.
     /// </summary>
-    public static RouteAdmin Connect(string configuration, string? prefix, TimeSpan timeout)
+    public static async Task<RouteAdmin> ConnectAsync(string configuration, string? prefix, TimeSpan timeout)
     {
         var options = RedisConnection.ParseOptions(configuration, TimeSpan.FromSeconds(Math.Max(timeout.TotalSeconds, 5)));
         options.AbortOnConnectFail = true;
@@ -93,7 +93,8 @@ public sealed class RouteAdmin : IDisposable
         ConnectionMultiplexer redis;
         try
         {
-            redis = ConnectionMultiplexer.Connect(options);
+            // Async: a synchronous connect blocks a thread-pool thread that StackExchange.Redis 1.2.6 needs to finish it.
+            redis = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException or System.Net.Sockets.SocketException)
         {
@@ -336,7 +337,11 @@ public sealed class RouteAdmin : IDisposable
         }
     }
 
-    public void Dispose() => _redis.Dispose();
+    public async ValueTask DisposeAsync()
+    {
+        await _redis.CloseAsync(allowCommandsToComplete: true).ConfigureAwait(false);
+        _redis.Dispose();
+    }
 
     private IDatabase Db => _redis.GetDatabase(_database);
 
