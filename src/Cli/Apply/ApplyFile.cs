@@ -47,7 +47,15 @@ public static class ApplyFile
         catch (YamlException ex)
         {
             var message = ex.InnerException is YamlException inner ? inner.Message : ex.Message;
-            throw new CliInputException($"{fileName}:{ex.Start.Line}:{ex.Start.Column}: invalid {(isJson ? "JSON" : "YAML")}: {message}");
+            var (line, column) = ((int)ex.Start.Line, (int)ex.Start.Column);
+            if (ex is AnchorNotFoundException && FindAlias(text, message) is { } alias)
+            {
+                // `host: *.example.com` unquoted is a YAML alias: the most likely mistake in a routes file.
+                (line, column) = (alias.Line, alias.Column);
+                message += "; quote wildcard names, as in host: \"*.example.com\"";
+            }
+
+            throw new CliInputException($"{fileName}:{line}:{column}: invalid {(isJson ? "JSON" : "YAML")}: {message}");
         }
 
         if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
@@ -191,6 +199,30 @@ public static class ApplyFile
         }
 
         return errors.Count > 0 ? throw new CliInputException(errors) : entries;
+    }
+
+    /// <summary>Where the alias an AnchorNotFoundException names ("The anchor 'x' not found") is written.</summary>
+    private static (int Line, int Column)? FindAlias(string text, string message)
+    {
+        var start = message.IndexOf('\'');
+        var end = start < 0 ? -1 : message.IndexOf('\'', start + 1);
+        if (end <= start + 1)
+        {
+            return null;
+        }
+
+        var alias = "*" + message[(start + 1)..end];
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var column = lines[i].IndexOf(alias, StringComparison.Ordinal);
+            if (column >= 0)
+            {
+                return (i + 1, column + 1);
+            }
+        }
+
+        return null;
     }
 
     private static string Position(YamlNode node) => $"{node.Start.Line}:{node.Start.Column}";

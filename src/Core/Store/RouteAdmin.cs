@@ -98,7 +98,7 @@ public sealed class RouteAdmin : IAsyncDisposable
         }
         catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException or System.Net.Sockets.SocketException)
         {
-            throw new RouteStoreUnavailableException($"cannot reach Redis at {endpoint} (tried for {timeout.TotalSeconds:0.#} s: {Reason(ex.Message)})", ex);
+            throw new RouteStoreUnavailableException($"cannot reach Redis at {endpoint}: {Reason(ex.Message)} (connect timeout {timeout.TotalSeconds:0.#} s)", ex);
         }
 
         if (!redis.IsConnected)
