@@ -128,7 +128,8 @@ internal static class ApplyCommand
     private static async Task<IReadOnlyList<HostWriteResult>> WriteAsync(CliContext ctx, RouteAdmin admin, List<HostSpec> specs)
     {
         // A progress bar only for a person at a terminal; pipes and CI logs get none.
-        if (!ctx.IsTerminal || ctx.Quiet || ctx.ReportFormat == OutputFormat.Json || specs.Count < 100)
+        var stderrRedirected = ReferenceEquals(ctx.Err, Console.Error) && Console.IsErrorRedirected;
+        if (!ctx.IsTerminal || stderrRedirected || ctx.Quiet || ctx.ReportFormat == OutputFormat.Json || specs.Count < 100)
         {
             return await admin.Writer.ApplyManyAsync(specs, ApplyPlan.Owner, OwnershipMode.Claim);
         }

@@ -35,9 +35,11 @@ public static class Tables
     public static IAnsiConsole Console(TextWriter writer, bool isTerminal) => AnsiConsole.Create(new AnsiConsoleSettings
     {
         Out = new AnsiConsoleOutput(writer),
-        Ansi = isTerminal ? AnsiSupport.Detect : AnsiSupport.No,
-        ColorSystem = isTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-        Interactive = isTerminal ? InteractionSupport.Detect : InteractionSupport.No,
+        // The caller knows whether the stream is a terminal (tests pass a StringWriter as one); Spectre's own detection
+        // would look at the process' console instead.
+        Ansi = isTerminal ? AnsiSupport.Yes : AnsiSupport.No,
+        ColorSystem = isTerminal ? ColorSystemSupport.Standard : ColorSystemSupport.NoColors,
+        Interactive = isTerminal ? InteractionSupport.Yes : InteractionSupport.No,
     });
 
     public static string Expiry(long unixMs, DateTimeOffset now)

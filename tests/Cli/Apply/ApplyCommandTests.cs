@@ -321,4 +321,29 @@ public class ApplyCommandTests(RedisFixture redis, ITestOutputHelper output) : I
         var again = await ApplyAsync(file.ToString());
         Assert.Contains("No changes: 10000 host(s) already up to date.", again.Out);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Apply_ManyHosts_ProgressBarOnlyOnTerminal(bool isTerminal)
+    {
+        var file = new StringBuilder("hosts:\n");
+        for (var i = 0; i < 150; i++)
+        {
+            file.Append($"  - host: p{i}.example.com\n    backends: [\"http://10.0.0.{i % 250}:80\"]\n");
+        }
+
+        var run = await RunWithAsync(Server, file.ToString(), isTerminal, "apply", "-f", "-");
+
+        Assert.True(run.Exit == 0, run.ToString());
+        Assert.Equal("150", await Server.CliAsync("HLEN", "entrance:owners"));
+        if (isTerminal)
+        {
+            Assert.Contains("Applying hosts", run.Err);
+        }
+        else
+        {
+            Assert.Equal("", run.Err);
+        }
+    }
 }
