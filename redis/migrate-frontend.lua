@@ -13,7 +13,9 @@ if ARGV[3] == '1' then return result end
 redis.call('SADD', KEYS[1], unpack(urls))
 local pttl = redis.call('PTTL', KEYS[3])
 if pttl ~= -2 then
-  local expiry = '+inf'
+  -- A dead set without TTL never expires; 2^53-1 ms stands for "never" (an 'inf' score would not parse as a number
+  -- in every reader).
+  local expiry = 9007199254740991
   if pttl >= 0 then expiry = tonumber(ARGV[2]) + pttl end
   for _, index in ipairs(redis.call('SMEMBERS', KEYS[3])) do
     local u = urls[tonumber(index) + 1]

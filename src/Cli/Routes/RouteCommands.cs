@@ -214,7 +214,7 @@ internal static class RouteCommands
                     {
                         url,
                         dead = dead.ContainsKey(url),
-                        deadUntil = dead.TryGetValue(url, out var until) && until != long.MaxValue ? DateTimeOffset.FromUnixTimeMilliseconds(until) : (DateTimeOffset?)null,
+                        deadUntil = dead.TryGetValue(url, out var until) && until < RouteAdmin.NeverExpires ? DateTimeOffset.FromUnixTimeMilliseconds(until) : (DateTimeOffset?)null,
                     }).ToArray(),
                 });
                 return ExitCodes.Ok;

@@ -56,6 +56,9 @@ public sealed record WatchEvent(DateTimeOffset At, string Kind, string Name, str
 /// </summary>
 public sealed class RouteAdmin : IAsyncDisposable
 {
+    /// <summary>The dead-mark score meaning "never expires" (2^53-1 ms): finite, so every reader parses it as a number.</summary>
+    public const long NeverExpires = 9007199254740991;
+
     private readonly ConnectionMultiplexer _redis;
     private readonly int _database;
 
@@ -244,7 +247,7 @@ public sealed class RouteAdmin : IAsyncDisposable
             var frontend = db.ListRangeAsync(Keys.Frontend(name));
             foreach (var mark in await native.ConfigureAwait(false))
             {
-                entries.Add(new DeadEntry(name, (string)mark.Element!, RouteSchema.Native, mark.Score >= long.MaxValue ? long.MaxValue : (long)mark.Score));
+                entries.Add(new DeadEntry(name, (string)mark.Element!, RouteSchema.Native, mark.Score >= NeverExpires ? long.MaxValue : (long)mark.Score));
             }
 
             var ttl = (long)await pttl.ConfigureAwait(false);
