@@ -7,7 +7,7 @@ public class CliAppTests
 {
     public static TheoryData<string> Commands => new()
     {
-        "route add", "route remove", "route list", "route show", "route set", "apply", "export", "dead list", "dead clear", "migrate-hipache", "watch",
+        "route", "dead", "route add", "route remove", "route list", "route show", "route set", "apply", "export", "dead list", "dead clear", "migrate-hipache", "watch",
     };
 
     [Theory]

@@ -9,7 +9,13 @@ internal static class DeadCommands
 {
     public static Command Create(CommandFactory factory)
     {
-        var dead = new Command("dead", "List and clear dead-backend marks (native entrance:dead:<host> and hipache dead:<host>)");
+        var dead = new Command("dead", """
+            List and clear dead-backend marks (native entrance:dead:<host> and hipache dead:<host>).
+
+            Examples:
+              entrance dead list
+              entrance dead clear shop.example.com
+            """);
         dead.Subcommands.Add(List(factory));
         dead.Subcommands.Add(Clear(factory));
         return dead;

@@ -12,7 +12,14 @@ internal static class RouteCommands
 {
     public static Command Create(CommandFactory factory)
     {
-        var route = new Command("route", "Add, remove, list and inspect routes by hand (hand-written routes are never pruned by apply)");
+        var route = new Command("route", """
+            Add, remove, list and inspect routes by hand (hand-written routes are never pruned by apply).
+
+            Examples:
+              entrance route add shop.example.com http://10.0.0.5:8080
+              entrance route show shop.example.com
+              entrance route list --match '*.example.com'
+            """);
         route.Subcommands.Add(Add(factory));
         route.Subcommands.Add(Remove(factory));
         route.Subcommands.Add(List(factory));
@@ -38,7 +45,7 @@ internal static class RouteCommands
             var name = RouteInput.Host(parse.GetValue(host));
             var backends = RouteInput.Urls(parse.GetValue(urls) ?? []);
             var admin = await ctx.AdminAsync();
-            WarnIfManaged(ctx, (await admin.OwnersAsync()).GetValueOrDefault(name), name);
+            WarnIfManaged(ctx, await admin.OwnerAsync(name), name);
             var result = await admin.AddBackendsAsync(name, backends);
             if (ctx.ReportFormat == OutputFormat.Json)
             {
@@ -81,7 +88,7 @@ internal static class RouteCommands
             var name = RouteInput.Host(parse.GetValue(host));
             var backends = RouteInput.Urls(parse.GetValue(urls) ?? []);
             var admin = await ctx.AdminAsync();
-            WarnIfManaged(ctx, (await admin.OwnersAsync()).GetValueOrDefault(name), name);
+            WarnIfManaged(ctx, await admin.OwnerAsync(name), name);
             if (backends.Count == 0)
             {
                 var status = await admin.Writer.RemoveAsync(name, requiredOwner: null, includeHipache: true);
@@ -194,7 +201,7 @@ internal static class RouteCommands
                 return ExitCodes.Ok;
             }
 
-            var owner = (await admin.OwnersAsync()).GetValueOrDefault(record.RouteName) ?? "manual";
+            var owner = await admin.OwnerAsync(record.RouteName) ?? "manual";
             var match = record.RouteName == lookup ? "exact" : record.RouteName == HostName.CatchAll ? "catch-all" : "wildcard";
             var dead = record.Dead.ToDictionary(d => d.Url, d => d.ExpiresAtUnixMs, StringComparer.Ordinal);
             if (ctx.DataFormat == OutputFormat.Json)

@@ -170,6 +170,9 @@ public sealed class RouteAdmin : IAsyncDisposable
 
     public async Task<IReadOnlyDictionary<string, string>> OwnersAsync() => await Writer.OwnersAsync().ConfigureAwait(false);
 
+    /// <summary>The writer that manages a name (<c>apply</c>, <c>syncer</c>), or null when it was written by hand.</summary>
+    public async Task<string?> OwnerAsync(string name) => await Db.HashGetAsync(Keys.Owners, name).ConfigureAwait(false);
+
     public async Task<AddBackendsResult> AddBackendsAsync(string name, IReadOnlyList<string> urls)
     {
         var args = new RedisValue[urls.Count + 1];
