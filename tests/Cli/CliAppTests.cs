@@ -59,6 +59,38 @@ public class CliAppTests
     }
 
     [Fact]
+    public async Task RunAsync_RedisAcceptsButNeverAnswers_Exit1WithinSeconds()
+    {
+        // A hung Redis (or a proxy in front of a dead one): TCP connects, no reply ever comes.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        var accepted = new List<System.Net.Sockets.TcpClient>();
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    accepted.Add(await silent.AcceptTcpClientAsync());
+                }
+            }
+            catch (Exception)
+            {
+                // stopped
+            }
+        });
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var run = await RunWithAsync(null, null, false, "--redis", $"127.0.0.1:{port}", "route", "list");
+
+        Assert.Equal(1, run.Exit);
+        Assert.StartsWith($"error: cannot reach Redis at 127.0.0.1:{port}", run.Err);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
+        silent.Stop();
+    }
+
+    [Fact]
     public async Task RunAsync_RedisFromEnvironment_UsedWhenNoOption()
     {
         var port = FreePort.Next();

@@ -389,8 +389,9 @@ public sealed class RouteAdmin : IAsyncDisposable
     private static string Reason(string message)
     {
         var newline = message.IndexOfAny(['\r', '\n']);
-        message = newline < 0 ? message : message[..newline];
-        var lastSentence = message.TrimEnd('.').LastIndexOf(". ", StringComparison.Ordinal);
-        return lastSentence < 0 ? message : message[(lastSentence + 2)..];
+        message = (newline < 0 ? message : message[..newline]).Trim().TrimEnd('.').Trim();
+        var lastSentence = message.LastIndexOf(". ", StringComparison.Ordinal);
+        var reason = lastSentence < 0 ? message : message[(lastSentence + 2)..].Trim();
+        return reason.Length == 0 || reason.Contains("AbortOnConnectFail", StringComparison.Ordinal) ? "no answer" : reason;
     }
 }
