@@ -94,7 +94,7 @@ internal static class RouteCommands
                 var status = await admin.Writer.RemoveAsync(name, requiredOwner: null, includeHipache: true);
                 if (ctx.ReportFormat == OutputFormat.Json)
                 {
-                    ctx.Json(new { host = name, removed = status == "removed" });
+                    ctx.Json(new { host = name, hostRemoved = status == "removed" });
                 }
                 else
                 {
