@@ -47,7 +47,7 @@ public class ApplyFileTests
     [Theory]
     [InlineData("hosts:\n  - host: a.com\n    backends: [http://1:80\n", "f.yaml:4:1: invalid YAML")]
     [InlineData("hosts:\n  - host: a.com\n\tbackends: []\n", "f.yaml:2:11: invalid YAML")]
-    [InlineData("hosts:\n  - host: *.a.com\n    backends: []\n", "f.yaml:2:11: invalid YAML: The anchor '.a.com' does not exists; quote wildcard names")]
+    [InlineData("hosts:\n  - host: *.a.com\n    backends: []\n", "f.yaml:2:11: invalid YAML: *.a.com is read as a YAML alias; quote wildcard names")]
     public void Parse_YamlSyntaxError_ReportsFileLineAndColumn(string text, string expected)
     {
         var ex = Assert.Throws<CliInputException>(() => ApplyFile.Parse(text, "f.yaml"));
@@ -114,6 +114,10 @@ public class ApplyFileTests
     [InlineData("hosts:\n  - host: a.com\n    backends: http://1:80\n", "'backends' must be a list")]
     [InlineData("hosts:\n  - host: a.com\n", "a.com has no 'backends' list")]
     [InlineData("", "expected a mapping")]
+    [InlineData("hosts: \"\"\n", "'hosts' must be a list")]
+    [InlineData("hosts: []\n---\nhosts: []\n", "f.yaml:2:1: only one document is allowed")]
+    [InlineData("hosts:\n  - host: [a.com]\n    backends: []\n", "f.yaml:2:11: 'host' must be a single value")]
+    [InlineData("hosts:\n  - a.com\n", "f.yaml:2:5: each entry of 'hosts' must be a mapping")]
     public void Parse_WrongShape_Refused(string text, string expected)
     {
         var ex = Assert.Throws<CliInputException>(() => ApplyFile.Parse(text, "f.yaml"));
