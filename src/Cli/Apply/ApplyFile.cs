@@ -35,12 +35,13 @@ public static class ApplyFile
                     message = message[..cut];
                 }
 
+                // System.Text.Json counts bytes within the line: the column is exact for ASCII, close otherwise.
                 throw new CliInputException($"{fileName}:{(ex.LineNumber ?? 0) + 1}:{(ex.BytePositionInLine ?? 0) + 1}: invalid JSON: {message}");
             }
         }
 
-        // Read as a stream of parser events, not a YamlStream document: ten times faster on a 10,000-host file, and
-        // every event carries its own line and column.
+        // Read as a stream of parser events rather than a YamlStream document model: less work on a 10,000-host file,
+        // and every event carries its own line and column.
         var parser = new Parser(new StringReader(text));
         var seen = new Dictionary<string, long>(StringComparer.Ordinal);
         try
