@@ -25,6 +25,19 @@ public class CliAppTests
     }
 
     [Fact]
+    public async Task RunAsync_SuggestDirective_CompletesCommandsAndOptions()
+    {
+        // What dotnet-suggest calls for shell completion.
+        var commands = await RunWithAsync(null, null, false, "[suggest:7]", "route ");
+        var options = await RunWithAsync(null, null, false, "[suggest:11]", "apply --dry");
+
+        Assert.Equal(0, commands.Exit);
+        Assert.Contains("add", commands.Out.Split('\n'));
+        Assert.Contains("show", commands.Out.Split('\n'));
+        Assert.Contains("--dry-run", options.Out.Split('\n'));
+    }
+
+    [Fact]
     public async Task RunAsync_UnknownCommand_Exit2WithHint()
     {
         var run = await RunWithAsync(null, null, false, "route", "frobnicate");
