@@ -12,6 +12,11 @@ internal sealed class RedisScript
     public static readonly RedisScript ApplyHost = Load("apply-host");
     public static readonly RedisScript RemoveHost = Load("remove-host");
     public static readonly RedisScript MarkDead = Load("mark-dead");
+    public static readonly RedisScript AddBackends = Load("add-backends");
+    public static readonly RedisScript RemoveBackends = Load("remove-backends");
+    public static readonly RedisScript SetSettings = Load("set-settings");
+    public static readonly RedisScript ClearDead = Load("clear-dead");
+    public static readonly RedisScript MigrateFrontend = Load("migrate-frontend");
 
     private RedisScript(string text)
     {

@@ -1,0 +1,256 @@
+using System.Text.Json;
+using Entrance.Cli.Input;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace Entrance.Cli.Apply;
+
+/// <summary>One host of an apply file, with where it was written for error messages.</summary>
+public sealed record ApplyEntry(string Host, IReadOnlyList<string> Backends, string? Lb, int Line, int Column);
+
+/// <summary>
+/// Reads an apply file (YAML, or the same shape in JSON) into hosts, checking everything before anything is written:
+/// syntax (file, line and column), shape, host names, URLs, policies, duplicates. Every error is reported, not the first.
+/// </summary>
+public static class ApplyFile
+{
+    public static IReadOnlyList<ApplyEntry> Parse(string text, string fileName)
+    {
+        var errors = new List<string>();
+        var entries = new List<ApplyEntry>();
+        var isJson = fileName.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || text.TrimStart().StartsWith('{') || text.TrimStart().StartsWith('[');
+        if (isJson)
+        {
+            // JSON's own parser gives JSON's own errors; the YAML parser below then reads the same text for positions.
+            try
+            {
+                using var _ = JsonDocument.Parse(text);
+            }
+            catch (JsonException ex)
+            {
+                var message = ex.Message;
+                var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+                if (cut > 0)
+                {
+                    message = message[..cut];
+                }
+
+                // System.Text.Json counts bytes within the line: the column is exact for ASCII, close otherwise.
+                throw new CliInputException($"{fileName}:{(ex.LineNumber ?? 0) + 1}:{(ex.BytePositionInLine ?? 0) + 1}: invalid JSON: {message}");
+            }
+        }
+
+        // Read as a stream of parser events rather than a YamlStream document model: less work on a 10,000-host file,
+        // and every event carries its own line and column.
+        var parser = new Parser(new StringReader(text));
+        var seen = new Dictionary<string, long>(StringComparer.Ordinal);
+        try
+        {
+            parser.Consume<StreamStart>();
+            if (!parser.Accept<DocumentStart>(out _))
+            {
+                throw new CliInputException($"{fileName}:1:1: {ExpectedShape}");
+            }
+
+            parser.Consume<DocumentStart>();
+            var rootEvent = Current(parser);
+            if (rootEvent is not MappingStart)
+            {
+                throw new CliInputException($"{fileName}:{Position(rootEvent)}: {ExpectedShape}");
+            }
+
+            parser.MoveNext();
+            var sawHosts = false;
+            while (!parser.TryConsume<MappingEnd>(out _))
+            {
+                var key = ReadKey(parser, fileName);
+                var value = Current(parser);
+                if (key.Value == "hosts" && value is SequenceStart)
+                {
+                    sawHosts = true;
+                    parser.MoveNext();
+                    while (!parser.TryConsume<SequenceEnd>(out _))
+                    {
+                        ReadEntry(parser, fileName, errors, entries, seen);
+                    }
+                }
+                else if (key.Value == "hosts" && value is Scalar { Value: "", Style: ScalarStyle.Plain })
+                {
+                    sawHosts = true; // "hosts:" with nothing: an empty list
+                    parser.MoveNext();
+                }
+                else
+                {
+                    errors.Add(key.Value == "hosts"
+                        ? $"{fileName}:{Position(value)}: 'hosts' must be a list"
+                        : $"{fileName}:{Position(key)}: unknown key '{key.Value}' (expected 'hosts')");
+                    sawHosts |= key.Value == "hosts";
+                    parser.SkipThisAndNestedEvents();
+                }
+            }
+
+            parser.Consume<DocumentEnd>();
+            if (parser.Accept<DocumentStart>(out var second))
+            {
+                errors.Add($"{fileName}:{Position(second)}: only one document is allowed");
+            }
+
+            if (!sawHosts && errors.Count == 0)
+            {
+                errors.Add($"{fileName}:{Position(rootEvent)}: missing 'hosts:' list");
+            }
+        }
+        catch (YamlException ex)
+        {
+            var message = ex.InnerException is YamlException inner ? inner.Message : ex.Message;
+            throw new CliInputException($"{fileName}:{ex.Start.Line}:{ex.Start.Column}: invalid {(isJson ? "JSON" : "YAML")}: {message}");
+        }
+
+        return errors.Count > 0 ? throw new CliInputException(errors) : entries;
+    }
+
+    private const string ExpectedShape = "expected a mapping with a 'hosts:' list, as in: hosts: [{host: shop.example.com, backends: [\"http://10.0.0.5:8080\"]}]";
+
+    private static void ReadEntry(IParser parser, string fileName, List<string> errors, List<ApplyEntry> entries, Dictionary<string, long> seen)
+    {
+        var item = Current(parser);
+        var at = $"{fileName}:{Position(item)}";
+        if (item is not MappingStart)
+        {
+            errors.Add($"{at}: each entry of 'hosts' must be a mapping with host, backends and optional lb");
+            parser.SkipThisAndNestedEvents();
+            return;
+        }
+
+        parser.MoveNext();
+        string? host = null;
+        string? lb = null;
+        var backends = new List<string>();
+        var hasBackends = false;
+        while (!parser.TryConsume<MappingEnd>(out _))
+        {
+            var key = ReadKey(parser, fileName);
+            var value = Current(parser);
+            switch (key.Value)
+            {
+                case "host" when value is Scalar scalar:
+                    if (RouteInput.TryHost(scalar.Value, out var normal, out var hostError))
+                    {
+                        host = normal;
+                    }
+                    else
+                    {
+                        errors.Add($"{fileName}:{Position(value)}: {hostError}");
+                        host = string.Empty;
+                    }
+
+                    parser.MoveNext();
+                    break;
+                case "backends" when value is SequenceStart:
+                    hasBackends = true;
+                    parser.MoveNext();
+                    while (!parser.TryConsume<SequenceEnd>(out _))
+                    {
+                        var urlEvent = Current(parser);
+                        var url = (urlEvent as Scalar)?.Value;
+                        if (!RouteInput.TryUrl(url, out var urlError))
+                        {
+                            errors.Add($"{fileName}:{Position(urlEvent)}: {urlError}");
+                        }
+                        else if (backends.Contains(url!))
+                        {
+                            errors.Add($"{fileName}:{Position(urlEvent)}: duplicate backend \"{url}\"");
+                        }
+                        else
+                        {
+                            backends.Add(url!);
+                        }
+
+                        parser.SkipThisAndNestedEvents();
+                    }
+
+                    break;
+                case "lb" when value is Scalar scalar:
+                    if (RouteInput.TryPolicy(scalar.Value, out var lbError))
+                    {
+                        lb = scalar.Value;
+                    }
+                    else
+                    {
+                        errors.Add($"{fileName}:{Position(value)}: {lbError}");
+                    }
+
+                    parser.MoveNext();
+                    break;
+                case "host" or "lb":
+                    errors.Add($"{fileName}:{Position(value)}: '{key.Value}' must be a single value");
+                    parser.SkipThisAndNestedEvents();
+                    break;
+                case "backends":
+                    errors.Add($"{fileName}:{Position(value)}: 'backends' must be a list of URLs");
+                    hasBackends = true;
+                    parser.SkipThisAndNestedEvents();
+                    break;
+                default:
+                    errors.Add($"{fileName}:{Position(key)}: unknown key '{key.Value}' (expected host, backends, lb)");
+                    parser.SkipThisAndNestedEvents();
+                    break;
+            }
+        }
+
+        if (host is null)
+        {
+            errors.Add($"{at}: entry without 'host'");
+            return;
+        }
+
+        if (!hasBackends)
+        {
+            errors.Add($"{at}: {host} has no 'backends' list");
+        }
+
+        if (host.Length == 0)
+        {
+            return;
+        }
+
+        if (seen.TryGetValue(host, out var firstLine))
+        {
+            errors.Add($"{at}: duplicate host {host} (first listed at line {firstLine})");
+            return;
+        }
+
+        seen[host] = item.Start.Line;
+        entries.Add(new ApplyEntry(host, backends, lb, (int)item.Start.Line, (int)item.Start.Column));
+    }
+
+    /// <summary>A mapping key: a scalar. A complex key is not an apply file.</summary>
+    private static Scalar ReadKey(IParser parser, string fileName)
+    {
+        var key = Current(parser);
+        if (key is not Scalar scalar)
+        {
+            throw new CliInputException($"{fileName}:{Position(key)}: keys must be plain names (host, backends, lb)");
+        }
+
+        parser.MoveNext();
+        return scalar;
+    }
+
+    /// <summary>
+    /// The current event. An alias is refused here: `host: *.example.com` unquoted is a YAML alias, the most likely
+    /// mistake in a routes file.
+    /// </summary>
+    private static ParsingEvent Current(IParser parser)
+    {
+        var current = parser.Current ?? throw new YamlException("unexpected end of input");
+        if (current is AnchorAlias alias)
+        {
+            throw new YamlException(alias.Start, alias.End, $"*{alias.Value} is read as a YAML alias; quote wildcard names, as in host: \"*.example.com\"");
+        }
+
+        return current;
+    }
+
+    private static string Position(ParsingEvent e) => $"{e.Start.Line}:{e.Start.Column}";
+}

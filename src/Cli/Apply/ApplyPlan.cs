@@ -1,0 +1,103 @@
+using Entrance.Core.Store;
+
+namespace Entrance.Cli.Apply;
+
+public enum ChangeKind
+{
+    Add,
+    Change,
+    Remove,
+}
+
+/// <summary>What apply will do to one host: backends added and removed, lb changed, ownership claimed.</summary>
+public sealed record HostChange(
+    string Host,
+    ChangeKind Kind,
+    IReadOnlyList<string> Added,
+    IReadOnlyList<string> Removed,
+    string? LbFrom,
+    string? LbTo,
+    string? ClaimedFrom,
+    bool ShadowsHipache)
+{
+    public bool LbChanged => !string.Equals(LbFrom, LbTo, StringComparison.Ordinal);
+}
+
+/// <summary>
+/// The difference between an apply file and Redis, computed before anything is written, so a dry run and a real run
+/// print the same diff and ownership conflicts are refused up front.
+/// </summary>
+public sealed class ApplyPlan
+{
+    /// <summary>The writer name recorded in <c>entrance:owners</c> for hosts written by apply.</summary>
+    public const string Owner = "apply";
+
+    public required IReadOnlyList<HostChange> Changes { get; init; }
+
+    /// <summary>The file's hosts that need writing (new or changed), in file order.</summary>
+    public required IReadOnlyList<ApplyEntry> Writes { get; init; }
+
+    public required int Unchanged { get; init; }
+
+    /// <summary>Hosts another writer (the Syncer) owns: apply refuses to touch them.</summary>
+    public required IReadOnlyList<string> Conflicts { get; init; }
+
+    /// <summary>Hosts apply created earlier that the file no longer lists (removed only with --prune).</summary>
+    public required IReadOnlyList<string> Stale { get; init; }
+
+    public bool HasChanges => Changes.Count > 0;
+
+    public static ApplyPlan Compute(IReadOnlyList<ApplyEntry> entries, IReadOnlyDictionary<string, RouteData> current, IReadOnlyDictionary<string, string> owners, bool prune)
+    {
+        var changes = new List<HostChange>();
+        var writes = new List<ApplyEntry>();
+        var conflicts = new List<string>();
+        var unchanged = 0;
+        var listed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            listed.Add(entry.Host);
+            var route = current[entry.Host];
+            var owner = owners.GetValueOrDefault(entry.Host);
+            if (owner is not null && owner != Owner)
+            {
+                conflicts.Add($"{entry.Host} is managed by '{owner}'; apply never takes over another writer's hosts (line {entry.Line})");
+                continue;
+            }
+
+            var wanted = entry.Backends.ToHashSet(StringComparer.Ordinal);
+            if (!route.HasNative && route.HasHipache && wanted.SetEquals(route.HipacheBackends!) && route.LoadBalancing == entry.Lb)
+            {
+                // Served from its hipache frontend exactly as listed (an exported hipache route): nothing to write.
+                unchanged++;
+                continue;
+            }
+
+            var added = entry.Backends.Where(u => !route.NativeBackends.Contains(u, StringComparer.Ordinal)).ToArray();
+            var removed = route.NativeBackends.Where(u => !wanted.Contains(u)).ToArray();
+            var claimed = owner is null && !route.IsEmpty ? "manual" : null;
+            var change = new HostChange(entry.Host, route.IsEmpty ? ChangeKind.Add : ChangeKind.Change, added, removed, route.LoadBalancing, entry.Lb, claimed,
+                ShadowsHipache: !route.HasNative && route.HasHipache);
+            if (added.Length == 0 && removed.Length == 0 && !change.LbChanged && claimed is null && !(route.IsEmpty && owner is null))
+            {
+                unchanged++;
+                continue;
+            }
+
+            changes.Add(change);
+            writes.Add(entry);
+        }
+
+        var stale = owners.Where(o => o.Value == Owner && !listed.Contains(o.Key)).Select(o => o.Key).Order(StringComparer.Ordinal).ToList();
+        if (prune)
+        {
+            foreach (var name in stale)
+            {
+                var route = current[name];
+                changes.Add(new HostChange(name, ChangeKind.Remove, [], route.NativeBackends, route.LoadBalancing, null, null, false));
+            }
+        }
+
+        return new ApplyPlan { Changes = changes, Writes = writes, Unchanged = unchanged, Conflicts = conflicts, Stale = stale };
+    }
+}

@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using Entrance.Core.Store;
+
+namespace Entrance.Cli.Export;
+
+/// <summary><c>entrance export</c>: the current routes as an apply file, so export → apply round-trips.</summary>
+internal static class ExportCommand
+{
+    public static Command Create(CommandFactory factory)
+    {
+        var format = new Option<string>("--format") { Description = "yaml or json", HelpName = "format", DefaultValueFactory = _ => "yaml" };
+        format.AcceptOnlyFromAmong("yaml", "json");
+        var match = new Option<string?>("--match") { Description = "Only route names matching this glob", HelpName = "glob" };
+        var command = new Command("export", """
+            Print the current routes in the apply file format: native hosts, hipache frontends (as the backends a router
+            serves) and lb settings. Applying the output to an empty Redis routes every host the same way.
+
+            Examples:
+              entrance export > routes.yaml
+              entrance export --format json --match '*.example.com'
+              entrance --redis old:6379 export | entrance --redis new:6379 apply -f -
+            """) { format, match };
+        factory.SetHandler(command, async (ctx, parse) =>
+        {
+            var admin = await ctx.AdminAsync();
+            var routes = (await admin.ReadAsync(await admin.ScanRouteNamesAsync(parse.GetValue(match)))).Where(r => !r.IsEmpty).ToList();
+            await ctx.Out.WriteAsync(parse.GetValue(format) == "json" ? ToJson(routes) : ToYaml(routes));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static string ToYaml(IEnumerable<RouteData> routes)
+    {
+        var builder = new StringBuilder("hosts:\n");
+        var any = false;
+        foreach (var route in routes)
+        {
+            any = true;
+            // Every string is double-quoted: '*' would start a YAML alias, and URLs carry ':'.
+            builder.Append("  - host: ").Append(Quote(route.Name)).Append('\n');
+            var backends = route.EffectiveBackends.Order(StringComparer.Ordinal).ToList();
+            if (backends.Count == 0)
+            {
+                builder.Append("    backends: []\n");
+            }
+            else
+            {
+                builder.Append("    backends:\n");
+                foreach (var url in backends)
+                {
+                    builder.Append("      - ").Append(Quote(url)).Append('\n');
+                }
+            }
+
+            if (route.LoadBalancing is { } lb)
+            {
+                builder.Append("    lb: ").Append(Quote(lb)).Append('\n');
+            }
+        }
+
+        return any ? builder.ToString() : "hosts: []\n";
+    }
+
+    public static string ToJson(IEnumerable<RouteData> routes)
+    {
+        var hosts = routes.Select(r =>
+        {
+            var entry = new Dictionary<string, object>
+            {
+                ["host"] = r.Name,
+                ["backends"] = r.EffectiveBackends.Order(StringComparer.Ordinal).ToArray(),
+            };
+            if (r.LoadBalancing is { } lb)
+            {
+                entry["lb"] = lb;
+            }
+
+            return entry;
+        }).ToArray();
+        return JsonSerializer.Serialize(new { hosts }, Output.JsonOutput.Options) + "\n";
+    }
+
+    private static string Quote(string value) => JsonSerializer.Serialize(value, Output.JsonOutput.Lines);
+}

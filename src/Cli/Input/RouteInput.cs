@@ -1,0 +1,102 @@
+using Entrance.Core.Hosts;
+
+namespace Entrance.Cli.Input;
+
+/// <summary>The checks every route name, backend URL and policy goes through before the CLI writes anything.</summary>
+public static class RouteInput
+{
+    /// <summary>The load-balancing policies routers know (docs/redis-schema.md).</summary>
+    public static readonly string[] Policies = ["p2c", "random", "round-robin"];
+
+    /// <summary>A route name as stored: lower-cased for convenience, then held to the schema's rules.</summary>
+    public static bool TryHost(string? raw, out string host, out string error)
+    {
+        host = (raw ?? string.Empty).ToLowerInvariant();
+        if (HostName.IsValidRouteName(host, out error))
+        {
+            return true;
+        }
+
+        error = $"invalid host \"{raw}\": {error}";
+        return false;
+    }
+
+    public static string Host(string? raw) => TryHost(raw, out var host, out var error) ? host : throw new CliInputException(error);
+
+    /// <summary>A backend base URL: absolute http:// or https:// with a host, no credentials, query or fragment.</summary>
+    public static bool TryUrl(string? raw, out string error)
+    {
+        error = string.Empty;
+        if (string.IsNullOrWhiteSpace(raw) || raw.Trim() != raw)
+        {
+            error = $"invalid backend URL \"{raw}\": empty or surrounded by white space";
+            return false;
+        }
+
+        if (!Uri.TryCreate(raw, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            error = $"invalid backend URL \"{raw}\": must be an absolute http:// or https:// URL, as in http://10.0.0.5:8080";
+            return false;
+        }
+
+        if (string.IsNullOrEmpty(uri.Host) || !raw.Contains("://", StringComparison.Ordinal) || raw.AsSpan(raw.IndexOf("://", StringComparison.Ordinal) + 3).IsEmpty)
+        {
+            error = $"invalid backend URL \"{raw}\": it has no host";
+            return false;
+        }
+
+        if (uri.UserInfo.Length > 0 || uri.Query.Length > 0 || uri.Fragment.Length > 0 || raw.Contains(' '))
+        {
+            error = $"invalid backend URL \"{raw}\": credentials, query, fragment and spaces are not allowed in a backend base URL";
+            return false;
+        }
+
+        return true;
+    }
+
+    public static IReadOnlyList<string> Urls(IEnumerable<string> raw)
+    {
+        var errors = new List<string>();
+        var urls = new List<string>();
+        foreach (var url in raw)
+        {
+            if (TryUrl(url, out var error))
+            {
+                if (!urls.Contains(url))
+                {
+                    urls.Add(url);
+                }
+            }
+            else
+            {
+                errors.Add(error);
+            }
+        }
+
+        return errors.Count > 0 ? throw new CliInputException(errors) : urls;
+    }
+
+    public static bool TryPolicy(string? raw, out string error)
+    {
+        error = string.Empty;
+        if (raw is not null && Policies.Contains(raw, StringComparer.Ordinal))
+        {
+            return true;
+        }
+
+        error = $"invalid lb policy \"{raw}\": use one of {string.Join(", ", Policies)}";
+        return false;
+    }
+
+    /// <summary>A host to look up as a router would: a route name, or a Host header value (upper case, port, trailing dot).</summary>
+    public static string LookupHost(string raw)
+    {
+        var lower = raw.ToLowerInvariant();
+        if (HostName.IsValidRouteName(lower, out _))
+        {
+            return lower;
+        }
+
+        return HostName.TryNormalize(raw, out var host) ? host : throw new CliInputException($"invalid host \"{raw}\"");
+    }
+}

@@ -1,0 +1,332 @@
+using System.CommandLine;
+using Entrance.Cli.Input;
+using Entrance.Cli.Output;
+using Entrance.Core.Hosts;
+using Entrance.Core.Schema;
+using Entrance.Core.Store;
+
+namespace Entrance.Cli.Routes;
+
+/// <summary><c>entrance route add|remove|list|show|set</c>: routes by hand, as hipache users did with redis-cli, but checked.</summary>
+internal static class RouteCommands
+{
+    public static Command Create(CommandFactory factory)
+    {
+        var route = new Command("route", """
+            Add, remove, list and inspect routes by hand (hand-written routes are never pruned by apply).
+
+            Examples:
+              entrance route add shop.example.com http://10.0.0.5:8080
+              entrance route show shop.example.com
+              entrance route list --match '*.example.com'
+            """);
+        route.Subcommands.Add(Add(factory));
+        route.Subcommands.Add(Remove(factory));
+        route.Subcommands.Add(List(factory));
+        route.Subcommands.Add(Show(factory));
+        route.Subcommands.Add(Set(factory));
+        return route;
+    }
+
+    private static Command Add(CommandFactory factory)
+    {
+        var host = new Argument<string>("host") { Description = "Route name: shop.example.com, *.example.com (wildcard) or * (catch-all)" };
+        var urls = new Argument<string[]>("url") { Description = "Backend base URLs, absolute http:// or https://", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("add", """
+            Add backends to a host (SADD), creating the host if new; publishes entrance:changed <host>.
+            A host that exists only as a hipache frontend gets the URLs appended to its frontend list instead.
+
+            Examples:
+              entrance route add shop.example.com http://10.0.0.5:8080
+              entrance route add '*.apps.example.com' http://10.0.0.7:80 http://10.0.0.8:80
+            """) { host, urls };
+        factory.SetHandler(command, async (ctx, parse) =>
+        {
+            var name = RouteInput.Host(parse.GetValue(host));
+            var backends = RouteInput.Urls(parse.GetValue(urls) ?? []);
+            var admin = await ctx.AdminAsync();
+            WarnIfManaged(ctx, await admin.OwnerAsync(name), name);
+            var result = await admin.AddBackendsAsync(name, backends);
+            if (ctx.ReportFormat == OutputFormat.Json)
+            {
+                ctx.Json(new { host = name, schema = result.Schema, added = result.Added });
+            }
+            else if (result.Added.Count == 0)
+            {
+                ctx.Info($"{name}: nothing to add, every backend is already there");
+            }
+            else
+            {
+                foreach (var url in result.Added)
+                {
+                    ctx.Info($"+ {name} {url}");
+                }
+
+                ctx.Info($"{name}: added {result.Added.Count} backend(s){(result.Schema == RouteSchema.Hipache ? " to its hipache frontend" : string.Empty)}");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Remove(CommandFactory factory)
+    {
+        var host = new Argument<string>("host") { Description = "Route name" };
+        var urls = new Argument<string[]>("url") { Description = "Backends to remove; none removes the whole host", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("remove", """
+            Remove backends from a host, or, with no URL, the whole host: its backends, settings, dead marks, ownership
+            record and hipache keys of that name. Publishes entrance:changed <host>.
+
+            Examples:
+              entrance route remove shop.example.com http://10.0.0.5:8080
+              entrance route remove shop.example.com
+            """) { host, urls };
+        command.Aliases.Add("rm");
+        factory.SetHandler(command, async (ctx, parse) =>
+        {
+            var name = RouteInput.Host(parse.GetValue(host));
+            var backends = RouteInput.Urls(parse.GetValue(urls) ?? []);
+            var admin = await ctx.AdminAsync();
+            WarnIfManaged(ctx, await admin.OwnerAsync(name), name);
+            if (backends.Count == 0)
+            {
+                var status = await admin.Writer.RemoveAsync(name, requiredOwner: null, includeHipache: true);
+                if (ctx.ReportFormat == OutputFormat.Json)
+                {
+                    ctx.Json(new { host = name, hostRemoved = status == "removed" });
+                }
+                else
+                {
+                    ctx.Info(status == "removed" ? $"- {name}: removed" : $"{name}: no such host, nothing removed");
+                }
+
+                return ExitCodes.Ok;
+            }
+
+            var result = await admin.RemoveBackendsAsync(name, backends);
+            if (ctx.ReportFormat == OutputFormat.Json)
+            {
+                ctx.Json(new { host = name, removed = result.Removed, backendsLeft = result.NativeLeft + result.HipacheLeft });
+                return ExitCodes.Ok;
+            }
+
+            foreach (var url in result.Removed)
+            {
+                ctx.Info($"- {name} {url}");
+            }
+
+            ctx.Info(result.Removed.Count == 0
+                ? $"{name}: none of those backends was there, nothing removed"
+                : $"{name}: removed {result.Removed.Count} backend(s), {result.NativeLeft + result.HipacheLeft} left");
+            if (result.Removed.Count > 0 && result.NativeLeft + result.HipacheLeft == 0)
+            {
+                ctx.Warn($"{name} has no backends left; requests to it now fail (remove the host to let wildcards match it again)");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command List(CommandFactory factory)
+    {
+        var match = new Option<string?>("--match") { Description = "Only route names matching this glob (Redis SCAN MATCH syntax), e.g. '*.example.com'", HelpName = "glob" };
+        var command = new Command("list", """
+            List every route name with its schema (native, hipache, declared), backend count, owner and lb policy.
+            Found with SCAN, never KEYS: safe on a production Redis.
+
+            Examples:
+              entrance route list
+              entrance route list --match '*example.com' --output json
+            """) { match };
+        command.Aliases.Add("ls");
+        factory.SetHandler(command, async (ctx, parse) =>
+        {
+            var admin = await ctx.AdminAsync();
+            var routes = await admin.ReadAsync(await admin.ScanRouteNamesAsync(parse.GetValue(match)));
+            if (ctx.DataFormat == OutputFormat.Json)
+            {
+                ctx.Json(routes.Select(r => new
+                {
+                    host = r.Name,
+                    schema = SchemaLabel(r),
+                    backends = r.EffectiveBackends.Count,
+                    owner = r.Owner ?? "manual",
+                    lb = r.LoadBalancing,
+                }).ToArray());
+                return ExitCodes.Ok;
+            }
+
+            Tables.Write(ctx, ["HOST", "SCHEMA", "BACKENDS", "OWNER", "LB"],
+                routes.Select(r => new[] { r.Name, SchemaLabel(r), r.EffectiveBackends.Count.ToString(), r.Owner ?? "manual", r.LoadBalancing ?? "-" }));
+            if (ctx.DataFormat == OutputFormat.Table && !ctx.Quiet)
+            {
+                ctx.Out.WriteLine($"{routes.Count} route(s)");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Show(CommandFactory factory)
+    {
+        var host = new Argument<string>("host") { Description = "A host as a client sends it (Shop.Example.com:443 works) or a route name" };
+        var command = new Command("show", """
+            Show how a router resolves a host: the matched key (exact, wildcard or catch-all; native or hipache), the
+            backends, their dead marks and when those expire.
+
+            Examples:
+              entrance route show shop.example.com
+              entrance route show a.b.example.com --output json
+            """) { host };
+        factory.SetHandler(command, async (ctx, parse) =>
+        {
+            var lookup = RouteInput.LookupHost(parse.GetValue(host)!);
+            var admin = await ctx.AdminAsync();
+            var record = await admin.Store.ResolveAsync(lookup, ctx.CancellationToken);
+            var now = DateTimeOffset.UtcNow;
+            if (record is null)
+            {
+                if (ctx.DataFormat == OutputFormat.Json)
+                {
+                    ctx.Json(new { host = lookup, matched = false, tried = HostName.Candidates(lookup) });
+                }
+                else
+                {
+                    ctx.Out.WriteLine($"{lookup}: no route matches (a router answers 404); tried {string.Join(", ", HostName.Candidates(lookup))}");
+                }
+
+                return ExitCodes.Ok;
+            }
+
+            var owner = await admin.OwnerAsync(record.RouteName) ?? "manual";
+            var match = record.RouteName == lookup ? "exact" : record.RouteName == HostName.CatchAll ? "catch-all" : "wildcard";
+            var dead = record.Dead.ToDictionary(d => d.Url, d => d.ExpiresAtUnixMs, StringComparer.Ordinal);
+            if (ctx.DataFormat == OutputFormat.Json)
+            {
+                ctx.Json(new
+                {
+                    host = lookup,
+                    matched = true,
+                    routeName = record.RouteName,
+                    matchedKey = record.MatchedKey,
+                    match,
+                    schema = record.Schema,
+                    identifier = record.Identifier,
+                    owner,
+                    settings = record.Settings,
+                    backends = record.Backends.Select(url => new
+                    {
+                        url,
+                        dead = dead.ContainsKey(url),
+                        deadUntil = dead.TryGetValue(url, out var until) && until < RouteAdmin.NeverExpires ? DateTimeOffset.FromUnixTimeMilliseconds(until) : (DateTimeOffset?)null,
+                    }).ToArray(),
+                });
+                return ExitCodes.Ok;
+            }
+
+            var rows = new List<string[]>
+            {
+                new[] { "host", lookup },
+                new[] { "matched key", $"{record.MatchedKey} ({match}, {record.Schema.ToString().ToLowerInvariant()})" },
+                new[] { "owner", owner },
+            };
+            if (record.Identifier is not null)
+            {
+                rows.Add(["hipache identifier", record.Identifier]);
+            }
+
+            foreach (var (field, value) in record.Settings.OrderBy(s => s.Key, StringComparer.Ordinal))
+            {
+                rows.Add([field, value]);
+            }
+
+            if (record.Backends.Count == 0)
+            {
+                rows.Add(["backends", "none (a router answers 502)"]);
+            }
+
+            foreach (var url in record.Backends)
+            {
+                rows.Add(["backend", dead.TryGetValue(url, out var until) ? $"{url}  DEAD until {Tables.Expiry(until, now)}" : url]);
+            }
+
+            if (ctx.DataFormat == OutputFormat.Table)
+            {
+                Tables.Write(ctx, ["FIELD", "VALUE"], rows);
+            }
+            else
+            {
+                foreach (var row in rows)
+                {
+                    ctx.Out.WriteLine($"{row[0]}\t{row[1]}");
+                }
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Set(CommandFactory factory)
+    {
+        var host = new Argument<string>("host") { Description = "Route name" };
+        var lb = new Option<string>("--lb")
+        {
+            Description = $"Load-balancing policy: {string.Join(", ", RouteInput.Policies)}, or 'default' to use the router's default",
+            HelpName = "policy",
+            Required = true,
+        };
+        lb.AcceptOnlyFromAmong([.. RouteInput.Policies, "default"]);
+        var command = new Command("set", """
+            Set per-host settings in entrance:host:<host>; publishes entrance:changed <host>.
+
+            Examples:
+              entrance route set shop.example.com --lb round-robin
+              entrance route set shop.example.com --lb default
+            """) { host, lb };
+        factory.SetHandler(command, async (ctx, parse) =>
+        {
+            var name = RouteInput.Host(parse.GetValue(host));
+            var policy = parse.GetValue(lb)!;
+            var admin = await ctx.AdminAsync();
+            var current = (await admin.ReadAsync([name]))[0];
+            WarnIfManaged(ctx, current.Owner, name);
+            var changed = await admin.SetSettingsAsync(name, new Dictionary<string, string> { [RedisKeys.LbField] = policy == "default" ? string.Empty : policy });
+            if (ctx.ReportFormat == OutputFormat.Json)
+            {
+                ctx.Json(new { host = name, lb = policy == "default" ? null : policy, changed = changed > 0 });
+            }
+            else
+            {
+                ctx.Info(changed > 0 ? $"~ {name} lb: {current.LoadBalancing ?? "default"} -> {policy}" : $"{name}: lb is already {policy}");
+            }
+
+            if (changed > 0 && current.EffectiveBackends.Count == 0 && policy != "default")
+            {
+                ctx.Warn($"{name} has no backends: it is now declared and answers 502 until backends are added");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    internal static string SchemaLabel(RouteData route) => route switch
+    {
+        { HasNative: true, HasHipache: true } => "native+hipache",
+        { HasNative: true } => "native",
+        { HasHipache: true } => "hipache",
+        _ => "declared",
+    };
+
+    private static void WarnIfManaged(CliContext ctx, string? owner, string name)
+    {
+        if (owner is not null)
+        {
+            ctx.Warn($"{name} is managed by '{owner}'; its next write may undo this change");
+        }
+    }
+}
