@@ -193,9 +193,9 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
                 for (var i = 0; i + 1 < deadRaw.Length; i += 2)
                 {
                     var index = Array.IndexOf(urls, deadRaw[i]);
-                    if (index >= 0 && double.TryParse(deadRaw[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var score))
+                    if (index >= 0 && TryParseExpiry(deadRaw[i + 1], out var expiry))
                     {
-                        dead.Add(new DeadMark(deadRaw[i], index, score >= long.MaxValue ? long.MaxValue : (long)score));
+                        dead.Add(new DeadMark(deadRaw[i], index, expiry));
                     }
                 }
 
@@ -225,5 +225,19 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
             default:
                 return new RouteRecord(routeName, (string)keys[candidate * KeysPerCandidate + 1]!, RouteSchema.Declared, [], settings, []);
         }
+    }
+
+    /// <summary>A ZSET score as Lua returns it: a number, or <c>inf</c> for a mark written to never expire.</summary>
+    internal static bool TryParseExpiry(string score, out long expiresAtUnixMs)
+    {
+        if (score is "inf" or "+inf")
+        {
+            expiresAtUnixMs = long.MaxValue;
+            return true;
+        }
+
+        var ok = double.TryParse(score, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value);
+        expiresAtUnixMs = !ok ? 0 : value >= long.MaxValue ? long.MaxValue : (long)value;
+        return ok;
     }
 }

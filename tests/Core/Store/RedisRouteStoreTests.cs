@@ -144,6 +144,28 @@ public class RedisRouteStoreTests(RedisFixture redis) : IClassFixture<RedisFixtu
     }
 
     [Fact]
+    public async Task ResolveAsync_NativeDeadMarkScoredInf_NeverExpires()
+    {
+        await Db.SetAddAsync("entrance:backends:inf.example.com", ["http://a:1", "http://b:1"]);
+        await redis.Server.CliAsync("ZADD", "entrance:dead:inf.example.com", "+inf", "http://a:1");
+
+        var route = await _store.ResolveAsync("inf.example.com");
+
+        var mark = Assert.Single(route!.Dead);
+        Assert.Equal(long.MaxValue, mark.ExpiresAtUnixMs);
+    }
+
+    [Theory]
+    [InlineData("1795320294145", 1795320294145L)]
+    [InlineData("1.795320294145e12", 1795320294145L)]
+    [InlineData("inf", long.MaxValue)]
+    public void TryParseExpiry_LuaScore_Parsed(string score, long expected)
+    {
+        Assert.True(RedisRouteStore.TryParseExpiry(score, out var expiry));
+        Assert.Equal(expected, expiry);
+    }
+
+    [Fact]
     public async Task ResolveAsync_SettingsOnly_ReturnsDeclaredWithoutBackends()
     {
         await Db.HashSetAsync("entrance:host:empty.example.com", "lb", "round-robin");
