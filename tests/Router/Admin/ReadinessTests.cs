@@ -1,0 +1,55 @@
+using System.Net;
+using Entrance.Testing;
+
+namespace Entrance.Router.Tests.Admin;
+
+/// <summary><c>/readyz</c> against a real redis-server that is killed (SIGKILL) and restarted. Each test owns its Redis.</summary>
+public class ReadinessTests : IAsyncLifetime
+{
+    private RedisServer _redis = null!;
+
+    public async Task InitializeAsync() => _redis = await RedisServer.StartAsync();
+
+    public async Task DisposeAsync() => await _redis.DisposeAsync();
+
+    [Fact]
+    public async Task Readyz_RedisKilledNoCache_503ThenBackWhenRedisReturns()
+    {
+        await using var router = await RouterHost.StartAsync(_redis);
+        Assert.Equal(HttpStatusCode.OK, (await ReadyAsync(router)).Status);
+
+        _redis.Kill();
+        await Eventually.TrueAsync(async () => (await ReadyAsync(router)).Status == HttpStatusCode.ServiceUnavailable,
+            TimeSpan.FromSeconds(15), "not ready while Redis is down and nothing is cached");
+        Assert.Contains("redis unreachable", (await ReadyAsync(router)).Body);
+
+        await _redis.RestartAsync();
+        await Eventually.TrueAsync(async () => (await ReadyAsync(router)).Status == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(30), "ready again once Redis is back");
+        Assert.Contains("redis reachable", (await ReadyAsync(router)).Body);
+    }
+
+    [Fact]
+    public async Task Readyz_RedisKilledWarmCache_StaysReadySaysCache()
+    {
+        await using var backend = await TestBackend.StartAsync("warm");
+        await _redis.CliAsync("SADD", "entrance:backends:warm.example.com", backend.Url);
+        await using var router = await RouterHost.StartAsync(_redis);
+        Assert.Equal("warm", await router.GetBodyAsync("warm.example.com"));
+
+        _redis.Kill();
+        await Eventually.TrueAsync(async () => (await ReadyAsync(router)).Body.Contains("redis unreachable"),
+            TimeSpan.FromSeconds(15), "readiness notices Redis is gone");
+
+        var ready = await ReadyAsync(router);
+        Assert.Equal(HttpStatusCode.OK, ready.Status);
+        Assert.Contains("cached host", ready.Body);
+        Assert.Equal("warm", await router.GetBodyAsync("warm.example.com"));
+    }
+
+    private static async Task<(HttpStatusCode Status, string Body)> ReadyAsync(RouterHost router)
+    {
+        using var response = await router.AdminClient.GetAsync("/readyz");
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+}
