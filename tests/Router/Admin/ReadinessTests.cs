@@ -47,9 +47,32 @@ public class ReadinessTests : IAsyncLifetime
         Assert.Equal("warm", await router.GetBodyAsync("warm.example.com"));
     }
 
-    private static async Task<(HttpStatusCode Status, string Body)> ReadyAsync(RouterHost router)
+    [Fact]
+    public async Task Readyz_SigTermWhileDraining_503DrainingUntilExit()
     {
-        using var response = await router.AdminClient.GetAsync("/readyz");
+        await using var backend = await TestBackend.StartAsync("slow");
+        await _redis.CliAsync("SADD", "entrance:backends:draining.example.com", backend.Url);
+        await using var router = await RouterProcess.StartAsync(_redis, "Entrance:DrainTimeout=00:00:20");
+        Assert.Equal(HttpStatusCode.OK, (await ReadyAsync(router.AdminClient)).Status);
+
+        var slow = router.GetAsync("draining.example.com", "/slow?ms=3000");
+        await Eventually.TrueAsync(() => Task.FromResult(backend.Hits == 1), TimeSpan.FromSeconds(10), "slow request reached the backend");
+        router.Terminate();
+
+        // Load balancers take the router out while its in-flight requests finish.
+        await Eventually.TrueAsync(async () => (await ReadyAsync(router.AdminClient)).Body.Contains("draining"),
+            TimeSpan.FromSeconds(5), "readyz says draining after SIGTERM");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await ReadyAsync(router.AdminClient)).Status);
+        using var response = await slow;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(await router.WaitForExitAsync(TimeSpan.FromSeconds(15)), "router exited after draining");
+    }
+
+    private static Task<(HttpStatusCode Status, string Body)> ReadyAsync(RouterHost router) => ReadyAsync(router.AdminClient);
+
+    private static async Task<(HttpStatusCode Status, string Body)> ReadyAsync(HttpClient admin)
+    {
+        using var response = await admin.GetAsync("/readyz");
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 }
