@@ -28,7 +28,7 @@ public static class AccessLogFormatter
             .Append(" total_ms=").Append(Ms(e.TotalMs))
             .Append(" backend_ms=").Append(r.BackendStartedAt == 0 ? "-" : Ms(r.BackendMs))
             .Append(" rid=\"").Append(Quoted(r.RequestId ?? "-")).Append('"')
-            .Append(" cache=").Append(r.CacheSource?.ToString().ToLowerInvariant() ?? "-")
+            .Append(" cache=").Append(r.CacheResult ?? "-")
             .Append(" retries=").Append(r.Retries.ToString(CultureInfo.InvariantCulture))
             .Append(" error=").Append(r.Error ?? "-");
         return line.ToString();
@@ -63,7 +63,7 @@ public static class AccessLogFormatter
             json.WriteString("matched_key", r.MatchedKey);
             json.WriteString("backend_url", r.BackendUrl);
             json.WriteString("request_id", r.RequestId);
-            json.WriteString("cache", r.CacheSource?.ToString().ToLowerInvariant());
+            json.WriteString("cache", r.CacheResult);
             json.WriteNumber("retries", r.Retries);
             json.WriteString("error", r.Error);
             json.WriteString("referer", e.Referer);

@@ -76,14 +76,9 @@ public sealed class RouterMetrics : IDisposable
             _backendDuration.Record(request.BackendTicks / (double)Stopwatch.Frequency);
         }
 
-        if (request.CacheSource is { } source)
+        if (request.CacheResult is { } result)
         {
-            _cacheLookups.Add(1, new KeyValuePair<string, object?>("result", source switch
-            {
-                RouteLookupSource.Cache => request.NotFound ? "negative_hit" : "hit",
-                RouteLookupSource.Store => "miss",
-                _ => "stale",
-            }));
+            _cacheLookups.Add(1, new KeyValuePair<string, object?>("result", result));
         }
 
         if (request.Error is { } error)

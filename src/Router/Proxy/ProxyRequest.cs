@@ -51,6 +51,15 @@ public sealed class ProxyRequest
     /// <summary>Response body bytes sent to the client.</summary>
     public long BytesSent { get; set; }
 
+    /// <summary>The lookup's result as metrics and the access log name it: hit, negative_hit, miss, stale; null without a lookup.</summary>
+    public string? CacheResult => CacheSource switch
+    {
+        RouteLookupSource.Cache => NotFound ? "negative_hit" : "hit",
+        RouteLookupSource.Store => "miss",
+        RouteLookupSource.Stale => "stale",
+        _ => null,
+    };
+
     public double BackendMs => BackendTicks * 1000.0 / Stopwatch.Frequency;
 
     public double ElapsedMs(long now) => (now - StartedAt) * 1000.0 / Stopwatch.Frequency;

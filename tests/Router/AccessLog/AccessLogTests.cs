@@ -46,7 +46,7 @@ public class AccessLogTests(RedisFixture redis) : IClassFixture<RedisFixture>, I
         Assert.Equal("entrance:backends:log-json.example.com", line.GetProperty("matched_key").GetString());
         Assert.Equal(backend.Url, line.GetProperty("backend_url").GetString());
         Assert.Equal("req-json-1", line.GetProperty("request_id").GetString());
-        Assert.Equal("store", line.GetProperty("cache").GetString());
+        Assert.Equal("miss", line.GetProperty("cache").GetString());
         Assert.Equal("tests/1.0", line.GetProperty("user_agent").GetString());
         Assert.Equal(JsonValueKind.Null, line.GetProperty("error").ValueKind);
 
@@ -76,7 +76,7 @@ public class AccessLogTests(RedisFixture redis) : IClassFixture<RedisFixture>, I
         var match = Regex.Match(line,
             @"^127\.0\.0\.1 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d \+0000\] ""GET /hello\?a=1 HTTP/1\.1"" 200 (\d+) ""-"" ""-"" " +
             @"host=""log-text\.example\.com"" key=""entrance:backends:log-text\.example\.com"" backend=""(?<backend>[^""]+)"" " +
-            @"total_ms=(?<total>[\d.]+) backend_ms=(?<backendMs>[\d.]+) rid=""req-text-1"" cache=store retries=0 error=-$");
+            @"total_ms=(?<total>[\d.]+) backend_ms=(?<backendMs>[\d.]+) rid=""req-text-1"" cache=miss retries=0 error=-$");
         Assert.True(match.Success, line);
         Assert.Equal(backend.Url, match.Groups["backend"].Value);
         Assert.True(long.Parse(match.Groups[1].Value) > 0);
