@@ -9,14 +9,16 @@ namespace Entrance.Router.AccessLog;
 /// <summary>
 /// The access log: requests hand their entry to a bounded queue and move on; one background loop formats the lines and
 /// writes them through a dedicated Serilog logger (console or file sink). A full queue drops lines (counted in
-/// <c>entrance_access_log_dropped_total</c>) instead of slowing traffic down.
+/// <c>entrance_access_log_dropped_total</c>) instead of slowing traffic down. The queue is closed only once every
+/// other service has stopped, so requests that finish while the router drains are logged too.
 /// </summary>
-public sealed class AccessLogWriter : BackgroundService
+public sealed class AccessLogWriter : BackgroundService, IHostedLifecycleService
 {
     private readonly Channel<AccessLogEntry> _queue;
     private readonly AccessLogOptions _options;
     private readonly RouterMetrics _metrics;
     private readonly Serilog.Core.Logger? _sink;
+    private readonly BufferedConsoleSink? _console;
 
     public AccessLogWriter(IOptions<AccessLogOptions> options, RouterMetrics metrics)
     {
@@ -27,7 +29,11 @@ public sealed class AccessLogWriter : BackgroundService
             SingleReader = true,
             FullMode = BoundedChannelFullMode.DropWrite,
         });
-        _sink = _options.Enabled ? CreateSink(_options) : null;
+        if (_options.Enabled)
+        {
+            _console = string.Equals(_options.Output, "file", StringComparison.OrdinalIgnoreCase) ? null : new BufferedConsoleSink();
+            _sink = CreateSink(_options, _console);
+        }
     }
 
     public bool Enabled => _sink is not null;
@@ -57,14 +63,38 @@ public sealed class AccessLogWriter : BackgroundService
                 var line = _options.Json ? AccessLogFormatter.Json(entry) : AccessLogFormatter.Text(entry);
                 _sink.Write(LogEventLevel.Information, "{Line:l}", line);
             }
+
+            _console?.Flush(); // the queue ran empty: out with what is collected
+        }
+
+        _console?.Flush();
+    }
+
+    /// <summary>Not yet: the proxy may still be draining requests whose lines are to come.</summary>
+    public override Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Every other service has stopped (the proxy drained): write what is queued, then end.</summary>
+    public async Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        try
+        {
+            if (ExecuteTask is { } writing)
+            {
+                await writing.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The shutdown timeout is up: the lines still queued are lost, the rest is flushed on dispose.
         }
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        _queue.Writer.TryComplete();
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
-    }
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override void Dispose()
     {
@@ -73,7 +103,7 @@ public sealed class AccessLogWriter : BackgroundService
         base.Dispose();
     }
 
-    private static Serilog.Core.Logger CreateSink(AccessLogOptions options)
+    private static Serilog.Core.Logger CreateSink(AccessLogOptions options, BufferedConsoleSink? console)
     {
         const string template = "{Message:l}{NewLine}";
         var configuration = new LoggerConfiguration().MinimumLevel.Information();
@@ -90,7 +120,7 @@ public sealed class AccessLogWriter : BackgroundService
         }
         else
         {
-            configuration.WriteTo.Console(outputTemplate: template, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+            configuration.WriteTo.Sink(console!);
         }
 
         return configuration.CreateLogger();

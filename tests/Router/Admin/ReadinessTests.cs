@@ -48,11 +48,13 @@ public class ReadinessTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Readyz_SigTermWhileDraining_503DrainingUntilExit()
+    public async Task Readyz_SigTermWhileDraining_503DrainingUntilExitAndDrainedRequestLogged()
     {
         await using var backend = await TestBackend.StartAsync("slow");
         await _redis.CliAsync("SADD", "entrance:backends:draining.example.com", backend.Url);
-        await using var router = await RouterProcess.StartAsync(_redis, "Entrance:DrainTimeout=00:00:20");
+        var log = Path.Combine(Directory.CreateTempSubdirectory("entrance-drain-").FullName, "access.log");
+        await using var router = await RouterProcess.StartAsync(_redis, "Entrance:DrainTimeout=00:00:20",
+            "Entrance:AccessLog:Output=file", "Entrance:AccessLog:Path=" + log);
         Assert.Equal(HttpStatusCode.OK, (await ReadyAsync(router.AdminClient)).Status);
 
         var slow = router.GetAsync("draining.example.com", "/slow?ms=3000");
@@ -66,6 +68,9 @@ public class ReadinessTests : IAsyncLifetime
         using var response = await slow;
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(await router.WaitForExitAsync(TimeSpan.FromSeconds(15)), "router exited after draining");
+        // The request finished during the drain; its line was still written before the process exited.
+        Assert.Contains(File.ReadAllLines(log), l => l.Contains("\"GET /slow?ms=3000 HTTP/1.1\" 200"));
+        Directory.Delete(Path.GetDirectoryName(log)!, recursive: true);
     }
 
     private static Task<(HttpStatusCode Status, string Body)> ReadyAsync(RouterHost router) => ReadyAsync(router.AdminClient);
