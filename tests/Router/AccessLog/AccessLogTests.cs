@@ -83,6 +83,24 @@ public class AccessLogTests(RedisFixture redis) : IClassFixture<RedisFixture>, I
     }
 
     [Fact]
+    public async Task AccessLog_DefaultConsole_LineOnStandardOutput()
+    {
+        await using var backend = await TestBackend.StartAsync("logged");
+        await redis.Server.CliAsync("SADD", "entrance:backends:log-console.example.com", backend.Url);
+        // The default output, in a real process: its standard output is what the test reads.
+        await using var router = await RouterProcess.StartAsync(redis.Server, "Entrance:AccessLog:Output=console");
+
+        using var response = await router.GetAsync("log-console.example.com", "/console-line");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        await Eventually.TrueAsync(() => Task.FromResult(router.Output.Contains("\"GET /console-line HTTP/1.1\" 200")),
+            TimeSpan.FromSeconds(10), "the access-log line reached standard output");
+        var line = router.Output.Split('\n').Single(l => l.Contains("/console-line"));
+        Assert.Contains("host=\"log-console.example.com\"", line);
+        Assert.Contains("backend=\"" + backend.Url + "\"", line);
+    }
+
+    [Fact]
     public async Task AccessLog_Off_NoFileWritten()
     {
         var path = Path.Combine(_dir, "never.log");
