@@ -65,7 +65,7 @@ public sealed class RouterMetrics : IDisposable
     public void RequestStarted() => _inFlight.Add(1);
 
     /// <summary>Records a finished request from its facts.</summary>
-    public void RequestFinished(ProxyRequest request, int status, string? routeName, long now)
+    public void RequestFinished(ProxyRequest request, int status, long now)
     {
         _inFlight.Add(-1);
         var statusClass = status is >= 100 and <= 599 ? StatusClasses[status / 100 - 1] : "5xx";
@@ -96,7 +96,7 @@ public sealed class RouterMetrics : IDisposable
             _webSockets.Add(-1);
         }
 
-        if (_routeLabels is not null && routeName is not null)
+        if (_routeLabels is not null && request.RouteName is { } routeName)
         {
             _routeRequests!.Add(1, new KeyValuePair<string, object?>("route", _routeLabels.Get(routeName)));
         }

@@ -45,10 +45,9 @@ public sealed class ProxyPipeline(
         }
 
         var request = observer.Start(context);
-        RouteEntry? route = null;
         try
         {
-            route = await RouteAsync(context, request, rawHost);
+            await RouteAsync(context, request, rawHost);
         }
         catch when (!context.Response.HasStarted)
         {
@@ -58,17 +57,16 @@ public sealed class ProxyPipeline(
         }
         finally
         {
-            observer.Finish(context, request, route?.Record.RouteName);
+            observer.Finish(context, request);
         }
     }
 
-    /// <summary>Resolves and forwards; returns the route used, if any.</summary>
-    private async Task<RouteEntry?> RouteAsync(HttpContext context, ProxyRequest request, string rawHost)
+    private async Task RouteAsync(HttpContext context, ProxyRequest request, string rawHost)
     {
         if (!HostName.TryNormalize(rawHost, out var host))
         {
             await FailAsync(context, request, ErrorPages.InvalidHost);
-            return null;
+            return;
         }
 
         request.Host = host;
@@ -81,7 +79,7 @@ public sealed class ProxyPipeline(
         {
             logger.LogDebug("No route for {Host}: {Reason}", host, ex.Message);
             await FailAsync(context, request, ErrorPages.StoreUnavailable);
-            return null;
+            return;
         }
 
         var route = lookup.Entry;
@@ -90,18 +88,18 @@ public sealed class ProxyPipeline(
         {
             request.NotFound = true;
             await FailAsync(context, request, _unknownHost);
-            return null;
+            return;
         }
 
+        request.RouteName = route.Record.RouteName;
         request.MatchedKey = route.Record.MatchedKey;
         if (route.Backends.Length == 0)
         {
             await FailAsync(context, request, ErrorPages.NoBackends);
-            return route;
+            return;
         }
 
         await ForwardAsync(context, request, route);
-        return route;
     }
 
     private static Task FailAsync(HttpContext context, ProxyRequest request, ErrorPage page)

@@ -27,6 +27,9 @@ public sealed class ProxyRequest
     /// <summary>True when the lookup answered "no such host".</summary>
     public bool NotFound { get; set; }
 
+    /// <summary>The matched route name (the host, a <c>*.</c> wildcard or <c>*</c>).</summary>
+    public string? RouteName { get; set; }
+
     /// <summary>The Redis key the host matched (native or hipache, exact or wildcard).</summary>
     public string? MatchedKey { get; set; }
 

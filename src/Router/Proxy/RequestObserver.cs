@@ -27,7 +27,7 @@ public sealed class RequestObserver(RouterMetrics metrics, AccessLogWriter acces
         return request;
     }
 
-    public void Finish(HttpContext context, ProxyRequest request, string? routeName)
+    public void Finish(HttpContext context, ProxyRequest request)
     {
         var now = Stopwatch.GetTimestamp();
         var response = context.Response;
@@ -37,7 +37,7 @@ public sealed class RequestObserver(RouterMetrics metrics, AccessLogWriter acces
         }
 
         var status = request.Upgraded ? StatusCodes.Status101SwitchingProtocols : response.StatusCode;
-        metrics.RequestFinished(request, status, routeName, now);
+        metrics.RequestFinished(request, status, now);
         if (accessLog.Enabled)
         {
             var http = context.Request;
