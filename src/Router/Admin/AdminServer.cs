@@ -7,7 +7,8 @@ namespace Entrance.Router.Admin;
 /// <summary>
 /// The admin listener: its own small Kestrel server on <c>Entrance:AdminUrls</c>, so admin paths can never be reached
 /// through the proxy's port (where <c>/metrics</c> is just another path to proxy). It shares the router's services.
-/// It starts after the proxy listener and stops only once the proxy has drained, so <c>/readyz</c> can say "draining".
+/// It starts with the router's other services (before the proxy listener opens, so <c>/readyz</c> says "starting" until
+/// it has) and stops only once the proxy has drained, so <c>/readyz</c> can say "draining" meanwhile.
 /// </summary>
 public sealed class AdminServer(IOptions<AdminOptions> options, AdminEndpoints endpoints, ILoggerFactory loggerFactory) : IHostedLifecycleService, IAsyncDisposable
 {
@@ -27,6 +28,7 @@ public sealed class AdminServer(IOptions<AdminOptions> options, AdminEndpoints e
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddLogging();
         builder.Services.AddSingleton(loggerFactory);
+        builder.Services.AddSingleton<IHostLifetime, OwnedLifetime>();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.AddServerHeader = false);
         builder.WebHost.UseUrls(options.Value.Urls);
         var app = builder.Build();
@@ -52,6 +54,17 @@ public sealed class AdminServer(IOptions<AdminOptions> options, AdminEndpoints e
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// The router's host owns signals and start/stop messages; the admin server is started and stopped by it, so it
+    /// must not install a second console lifetime (a second SIGTERM handler, a second "Application started").
+    /// </summary>
+    private sealed class OwnedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 
     public async ValueTask DisposeAsync()
     {
