@@ -39,7 +39,15 @@ public sealed class PrometheusCollector : IDisposable
     /// <summary>The current values in the text exposition format.</summary>
     public string Render()
     {
-        _listener.RecordObservableInstruments();
+        try
+        {
+            _listener.RecordObservableInstruments();
+        }
+        catch (AggregateException)
+        {
+            // A gauge whose callback failed keeps its last value; the rest of the scrape is still worth serving.
+        }
+
         var text = new StringBuilder(4096);
         foreach (var family in _families.Values.OrderBy(f => f.Name, StringComparer.Ordinal))
         {
