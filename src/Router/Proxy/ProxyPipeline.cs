@@ -160,7 +160,7 @@ public sealed class ProxyPipeline(
             var failure = Classify(error, exception);
             if (failure is null)
             {
-                request.Error = "client-aborted";
+                request.Error = ProxyRequest.ClientAborted;
                 return; // the client went away: nobody to answer
             }
 

@@ -10,6 +10,12 @@ namespace Entrance.Router.Proxy;
 /// </summary>
 public sealed class ProxyRequest
 {
+    /// <summary>The <see cref="Error"/> when the client went away before an answer.</summary>
+    public const string ClientAborted = "client-aborted";
+
+    /// <summary>nginx's status for a request whose client closed the connection before the answer; logged and counted, never sent.</summary>
+    public const int ClientClosedStatus = 499;
+
     /// <summary><see cref="Stopwatch.GetTimestamp"/> when the router took the request.</summary>
     public long StartedAt { get; } = Stopwatch.GetTimestamp();
 

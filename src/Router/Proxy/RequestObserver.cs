@@ -36,7 +36,9 @@ public sealed class RequestObserver(RouterMetrics metrics, AccessLogWriter acces
             request.BytesSent = counted.Written;
         }
 
-        var status = request.Upgraded ? StatusCodes.Status101SwitchingProtocols : response.StatusCode;
+        var status = request.Upgraded ? StatusCodes.Status101SwitchingProtocols
+            : request.Error == ProxyRequest.ClientAborted && !response.HasStarted ? ProxyRequest.ClientClosedStatus
+            : response.StatusCode;
         metrics.RequestFinished(request, status, now);
         if (accessLog.Enabled)
         {

@@ -101,6 +101,30 @@ public class AccessLogTests(RedisFixture redis) : IClassFixture<RedisFixture>, I
     }
 
     [Fact]
+    public async Task AccessLog_ClientGoneBeforeAnswer_Logged499ClientAborted()
+    {
+        await using var backend = await TestBackend.StartAsync("slow");
+        await redis.Server.CliAsync("SADD", "entrance:backends:log-abort.example.com", backend.Url);
+        var path = Path.Combine(_dir, "abort.log");
+        await using (var router = await RouterHost.StartAsync(redis.Server, "Entrance:AccessLog:Output=file", "Entrance:AccessLog:Path=" + path))
+        {
+            using var cancel = new CancellationTokenSource();
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/slow?ms=5000");
+            request.Headers.Host = "log-abort.example.com";
+            var sending = router.Client.SendAsync(request, cancel.Token);
+            await Eventually.TrueAsync(() => Task.FromResult(backend.Hits == 1), TimeSpan.FromSeconds(10), "the request reached the backend");
+            cancel.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending);
+            await Eventually.TrueAsync(async () => (await router.AdminClient.GetStringAsync("/metrics")).Contains("entrance_errors_total{reason=\"client-aborted\"} 1"),
+                TimeSpan.FromSeconds(10), "the abort was recorded");
+        }
+
+        var line = Assert.Single(File.ReadAllLines(path));
+        Assert.Contains("\"GET /slow?ms=5000 HTTP/1.1\" 499 ", line);
+        Assert.EndsWith("error=client-aborted", line);
+    }
+
+    [Fact]
     public async Task AccessLog_Off_NoFileWritten()
     {
         var path = Path.Combine(_dir, "never.log");
