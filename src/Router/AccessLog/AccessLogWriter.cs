@@ -56,18 +56,45 @@ public sealed class AccessLogWriter : BackgroundService, IHostedLifecycleService
 
         // Not stoppingToken: on shutdown the queue is completed and drained, so the last requests are logged too.
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        while (await WaitForLinesAsync(reader).ConfigureAwait(false))
         {
             while (reader.TryRead(out var entry))
             {
                 var line = _options.Json ? AccessLogFormatter.Json(entry) : AccessLogFormatter.Text(entry);
                 _sink.Write(LogEventLevel.Information, "{Line:l}", line);
             }
-
-            _console?.Flush(); // the queue ran empty: out with what is collected
         }
 
         _console?.Flush();
+    }
+
+    /// <summary>
+    /// Waits for queued lines. Console lines collected meanwhile leave once the oldest is <see cref="BufferedConsoleSink.MaxDelay"/>
+    /// old (or a chunk is full): a write per batch, not per line, however the traffic trickles in.
+    /// </summary>
+    private async ValueTask<bool> WaitForLinesAsync(ChannelReader<AccessLogEntry> reader)
+    {
+        while (_console is { } console && console.PendingSince is { } since)
+        {
+            var left = console.MaxDelay - System.Diagnostics.Stopwatch.GetElapsedTime(since);
+            if (left <= TimeSpan.Zero)
+            {
+                console.Flush();
+                break;
+            }
+
+            using var timeout = new CancellationTokenSource(left);
+            try
+            {
+                return await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                console.Flush();
+            }
+        }
+
+        return await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>Not yet: the proxy may still be draining requests whose lines are to come.</summary>

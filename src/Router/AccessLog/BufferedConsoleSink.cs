@@ -9,8 +9,8 @@ namespace Entrance.Router.AccessLog;
 /// <summary>
 /// A Serilog sink for access-log lines on standard output that writes them in batches. Serilog's console sink writes
 /// and flushes every line (a system call per request: measured at about a third of the router's throughput); this
-/// one collects lines and hands them to <see cref="Console.Out"/> in chunks of whole lines, when the writer's queue runs
-/// empty or a chunk is full. Chunks go through <see cref="Console.Out"/>'s lock, so application log lines written
+/// one collects lines and hands them to <see cref="Console.Out"/> in chunks of whole lines, when a chunk is full or the
+/// oldest collected line is <see cref="MaxDelay"/> old. Chunks go through <see cref="Console.Out"/>'s lock, so application log lines written
 /// meanwhile are never spliced into the middle of an access-log line. Used from the single writer loop only.
 /// </summary>
 public sealed class BufferedConsoleSink : ILogEventSink
@@ -24,8 +24,15 @@ public sealed class BufferedConsoleSink : ILogEventSink
 
     public BufferedConsoleSink() => _writer = new StringWriter(_pending, CultureInfo.InvariantCulture);
 
+    /// <summary>The longest a line waits to be written.</summary>
+    public TimeSpan MaxDelay { get; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary><see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> of the oldest line not written yet; null when none.</summary>
+    public long? PendingSince { get; private set; }
+
     public void Emit(LogEvent logEvent)
     {
+        PendingSince ??= System.Diagnostics.Stopwatch.GetTimestamp();
         _formatter.Format(logEvent, _writer);
         if (_pending.Length >= ChunkChars)
         {
@@ -37,6 +44,7 @@ public sealed class BufferedConsoleSink : ILogEventSink
     {
         if (_pending.Length == 0)
         {
+            PendingSince = null;
             return;
         }
 
@@ -48,6 +56,7 @@ public sealed class BufferedConsoleSink : ILogEventSink
         var length = _pending.Length;
         _pending.CopyTo(0, _chunk, 0, length);
         _pending.Clear();
+        PendingSince = null;
         Console.Out.Write(_chunk, 0, length);
         Console.Out.Flush();
     }
