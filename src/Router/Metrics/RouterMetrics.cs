@@ -43,7 +43,7 @@ public sealed class RouterMetrics : IDisposable
         _inFlight = Meter.CreateUpDownCounter<long>("entrance_requests_in_flight", description: "Requests being handled right now.");
         _webSockets = Meter.CreateUpDownCounter<long>("entrance_websockets_open", description: "Open WebSocket (upgraded) connections.");
         _cacheLookups = Meter.CreateCounter<long>("entrance_cache_lookups", description: "Route lookups by result: hit, negative_hit (cached \"no such host\"), miss (asked Redis), stale (Redis down, last known answer).");
-        _errors = Meter.CreateCounter<long>("entrance_errors", description: "The router's own error answers, by X-Entrance-Error reason.");
+        _errors = Meter.CreateCounter<long>("entrance_errors", description: "Failed requests by reason: the router's own answers (X-Entrance-Error), backend-error mid-response, client-aborted, exception.");
         _retries = Meter.CreateCounter<long>("entrance_retries", description: "Requests sent again to another backend after a failure.");
         _redisCommands = Meter.CreateCounter<long>("entrance_redis_commands", description: "Redis round trips by operation (resolve, mark_dead) and outcome (ok, error).");
         _redisDuration = Meter.CreateHistogram<double>("entrance_redis_duration_seconds", "s", "Redis round-trip latency by operation.");
