@@ -3,6 +3,7 @@
 # (3) the Entrance router with 1,000 hosts in Redis, Host rotating over them.
 # Prints req/s, p50 and p99 for each, the router/nginx ratio, and Redis commands per proxied request.
 # Usage: bench/proxy/run.sh [duration=15s] [connections=64] [threads=2] [hosts=1000]
+# Extra router settings: ENTRANCE_ROUTER_ARGS='--Entrance:AccessLog:Output off' bench/proxy/run.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$root/deploy/local/common.sh"
@@ -49,7 +50,7 @@ for k in $(seq "$hosts"); do echo "SADD entrance:backends:app$k.bench.local http
 
 dotnet build "$root/src/Router/Entrance.Router.csproj" -c Release -v quiet -nologo >/dev/null
 dotnet "$root/src/Router/bin/Release/net10.0/Entrance.Router.dll" --urls "http://127.0.0.1:$router_port" \
-  --Entrance:Redis "127.0.0.1:$redis_port" --Serilog:MinimumLevel:Default Warning >"$work/router.log" 2>&1 &
+  --Entrance:Redis "127.0.0.1:$redis_port" --Serilog:MinimumLevel:Default Warning ${ENTRANCE_ROUTER_ARGS:-} >"$work/router.log" 2>&1 &
 router_pid=$!
 pids+=($router_pid)
 for _ in $(seq 100); do curl -s -o /dev/null -H 'Host: __ping__' "http://127.0.0.1:$router_port/" && break; sleep 0.1; done

@@ -25,6 +25,9 @@ Entrance is starting on http://127.0.0.1:8080. In another terminal:
   redis-cli SADD entrance:backends:shop.example.com http://127.0.0.1:9001   # publish a site
   curl -H 'Host: shop.example.com' http://127.0.0.1:8080/                    # route through Entrance
   curl -H 'Host: __ping__' http://127.0.0.1:8080/                            # health probe
+  curl http://127.0.0.1:8081/readyz                                          # admin listener: readiness and why
+  curl 'http://127.0.0.1:8081/routes/shop.example.com?format=text'           # how this router resolves a host
+  curl http://127.0.0.1:8081/metrics                                         # Prometheus metrics
 
 HELP
 cd "$root/src/Router"

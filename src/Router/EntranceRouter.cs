@@ -1,8 +1,12 @@
+using Entrance.Router.AccessLog;
+using Entrance.Router.Admin;
 using Entrance.Router.Configuration;
+using Entrance.Router.DebugHeaders;
 using Entrance.Router.DeadBackends;
 using Entrance.Router.Invalidation;
 using Entrance.Router.LoadBalancing;
 using Entrance.Router.Logging;
+using Entrance.Router.Metrics;
 using Entrance.Router.Proxy;
 using Entrance.Router.Routing;
 using Entrance.Router.Store;
@@ -19,11 +23,15 @@ public static class EntranceRouter
         builder.AddEntranceLogging();
         builder.Services
             .AddRouteStore()
+            .AddRouterMetrics(builder.Configuration)
             .AddLoadBalancing()
             .AddRouteCache()
             .AddDeadBackends()
+            .AddAccessLog(builder.Configuration)
+            .AddDebugHeaders(builder.Configuration)
             .AddForwarding()
-            .AddHostedService<InvalidationListener>();
+            .AddHostedService<InvalidationListener>()
+            .AddAdminListener(builder.Configuration);
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -1,3 +1,4 @@
+using Entrance.Router.Admin;
 using Entrance.Router.Configuration;
 using Entrance.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -8,11 +9,13 @@ namespace Entrance.Router.Tests;
 /// <summary>The real router app (same composition as Program) on a free loopback port, against a real redis-server.</summary>
 public sealed class RouterHost : IAsyncDisposable
 {
-    private RouterHost(WebApplication app, string url)
+    private RouterHost(WebApplication app, string url, string? adminUrl)
     {
         App = app;
         Url = url;
         Client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false }) { BaseAddress = new Uri(url) };
+        AdminUrl = adminUrl;
+        AdminClient = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false }) { BaseAddress = new Uri(adminUrl ?? "http://127.0.0.1:9/") };
     }
 
     public WebApplication App { get; }
@@ -23,6 +26,12 @@ public sealed class RouterHost : IAsyncDisposable
     public int Port => new Uri(Url).Port;
 
     public HttpClient Client { get; }
+
+    /// <summary>The admin listener (http://127.0.0.1:port), or null when a test turned it off.</summary>
+    public string? AdminUrl { get; }
+
+    /// <summary>A client for the admin listener.</summary>
+    public HttpClient AdminClient { get; }
 
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
@@ -38,7 +47,12 @@ public sealed class RouterHost : IAsyncDisposable
     /// <summary>Starts a router; <paramref name="settings"/> are extra <c>Key=Value</c> configuration pairs.</summary>
     public static async Task<RouterHost> StartAsync(string redisConfiguration, Action<WebApplicationBuilder>? configure, params string[] settings)
     {
-        var args = new List<string> { "--urls", "http://127.0.0.1:0", "--Entrance:Redis", redisConfiguration, "--Serilog:MinimumLevel:Default", "Warning" };
+        // The admin listener on a free port too (parallel routers would collide on 8081); no access log unless a test asks.
+        var args = new List<string>
+        {
+            "--urls", "http://127.0.0.1:0", "--Entrance:Redis", redisConfiguration, "--Serilog:MinimumLevel:Default", "Warning",
+            "--Entrance:AdminUrls", "http://127.0.0.1:0", "--Entrance:AccessLog:Output", "off",
+        };
         foreach (var pair in settings)
         {
             var eq = pair.IndexOf('=');
@@ -48,7 +62,8 @@ public sealed class RouterHost : IAsyncDisposable
 
         var app = EntranceRouter.Build([.. args], configure);
         await app.StartAsync();
-        return new RouterHost(app, app.ListeningAddresses().First().TrimEnd('/'));
+        var admin = app.Services.GetRequiredService<AdminServer>().Addresses.FirstOrDefault()?.TrimEnd('/');
+        return new RouterHost(app, app.ListeningAddresses().First().TrimEnd('/'), admin);
     }
 
     /// <summary>Waits until the router's invalidation subscription is live, seen from Redis.</summary>
@@ -76,6 +91,7 @@ public sealed class RouterHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        AdminClient.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
     }

@@ -12,11 +12,13 @@ public sealed partial class RouterProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private RouterProcess(Process process, int port)
+    private RouterProcess(Process process, int port, int adminPort)
     {
         _process = process;
         Port = port;
+        AdminPort = adminPort;
         Client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        AdminClient = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}") };
         process.OutputDataReceived += (_, e) => { lock (_output) { _output.AppendLine(e.Data); } };
         process.ErrorDataReceived += (_, e) => { lock (_output) { _output.AppendLine(e.Data); } };
         process.BeginOutputReadLine();
@@ -26,6 +28,11 @@ public sealed partial class RouterProcess : IAsyncDisposable
     public int Port { get; }
 
     public HttpClient Client { get; }
+
+    public int AdminPort { get; }
+
+    /// <summary>A client for the admin listener (<c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>, <c>/routes/&lt;host&gt;</c>).</summary>
+    public HttpClient AdminClient { get; }
 
     public bool HasExited => _process.HasExited;
 
@@ -45,8 +52,10 @@ public sealed partial class RouterProcess : IAsyncDisposable
     public static async Task<RouterProcess> StartAsync(RedisServer redis, params string[] settings)
     {
         var port = FreePort.Next();
+        var adminPort = FreePort.Next();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "Entrance.Router.dll"), "--urls", $"http://127.0.0.1:{port}", "--Entrance:Redis", redis.Configuration })
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "Entrance.Router.dll"), "--urls", $"http://127.0.0.1:{port}", "--Entrance:Redis", redis.Configuration,
+                     "--Entrance:AdminUrls", $"http://127.0.0.1:{adminPort}", "--Entrance:AccessLog:Output", "off" })
         {
             psi.ArgumentList.Add(arg);
         }
@@ -58,7 +67,7 @@ public sealed partial class RouterProcess : IAsyncDisposable
             psi.ArgumentList.Add(pair[(eq + 1)..]);
         }
 
-        var router = new RouterProcess(Process.Start(psi)!, port);
+        var router = new RouterProcess(Process.Start(psi)!, port, adminPort);
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(30))
         {
@@ -101,6 +110,7 @@ public sealed partial class RouterProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        AdminClient.Dispose();
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

@@ -1,5 +1,6 @@
 using Entrance.Core.Store;
 using Entrance.Router.Configuration;
+using Entrance.Router.Metrics;
 using Entrance.Router.Routing;
 using Microsoft.Extensions.Options;
 
@@ -19,7 +20,7 @@ public enum DeadReason
 /// Passive health checks: a failing backend leaves this router's rotation at once, and its dead mark goes to Redis
 /// so every other router (and hipache's external checkers) learns of it.
 /// </summary>
-public sealed class DeadBackendReporter(IRouteStore store, IOptions<EntranceOptions> options, TimeProvider time, ILogger<DeadBackendReporter> logger)
+public sealed class DeadBackendReporter(IRouteStore store, IOptions<EntranceOptions> options, TimeProvider time, RouterMetrics metrics, ILogger<DeadBackendReporter> logger)
 {
     private readonly long _ttlMs = (long)options.Value.DeadBackendTtl.TotalMilliseconds;
 
@@ -36,6 +37,12 @@ public sealed class DeadBackendReporter(IRouteStore store, IOptions<EntranceOpti
             return; // already marked: one Redis write per backend per dead period, however many requests fail
         }
 
+        metrics.DeadMark(reason switch
+        {
+            DeadReason.ConnectFailure => "connect_failure",
+            DeadReason.ConnectTimeout => "connect_timeout",
+            _ => "gateway_status",
+        });
         logger.LogWarning("Backend {Backend} of {Route} marked dead for {Ttl} s: {Reason}", backend.Url, route.Record.RouteName, _ttlMs / 1000, reason);
         var index = route.RecordIndexOf(backend);
         _ = WriteAsync(route.Record, index, until);

@@ -1,4 +1,5 @@
 using Entrance.Core.Store;
+using Entrance.Router.Metrics;
 using Entrance.Router.Routing;
 
 namespace Entrance.Router.Invalidation;
@@ -7,7 +8,7 @@ namespace Entrance.Router.Invalidation;
 /// Subscribes to <c>entrance:changed</c> and to keyspace events of the route keys, and invalidates the cache.
 /// Update sources only write Redis; this is the one way changes reach the registry besides the TTL.
 /// </summary>
-public sealed class InvalidationListener(IRouteChangeFeed feed, RouteCache cache, ILogger<InvalidationListener> logger) : BackgroundService
+public sealed class InvalidationListener(IRouteChangeFeed feed, RouteCache cache, RouterMetrics metrics, ILogger<InvalidationListener> logger) : BackgroundService
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan KeyspaceRecheck = TimeSpan.FromSeconds(15);
@@ -57,6 +58,20 @@ public sealed class InvalidationListener(IRouteChangeFeed feed, RouteCache cache
 
     private void OnChange(RouteChange change)
     {
+        metrics.Invalidation(
+            change.Kind switch
+            {
+                RouteChangeKind.Route => "route",
+                RouteChangeKind.All => "all",
+                RouteChangeKind.Resubscribed => "resubscribed",
+                _ => "subscription_lost",
+            },
+            change.Origin switch
+            {
+                RouteChangeOrigin.Publish => "publish",
+                RouteChangeOrigin.Keyspace => "keyspace",
+                _ => "connection",
+            });
         switch (change.Kind)
         {
             case RouteChangeKind.SubscriptionLost:

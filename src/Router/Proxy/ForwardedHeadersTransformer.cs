@@ -5,13 +5,11 @@ namespace Entrance.Router.Proxy;
 
 /// <summary>
 /// Copies the request as YARP does, keeps the original Host, and adds the X-Forwarded-* family, X-Real-IP and X-Request-Id.
-/// One shared instance: everything it needs is on the HttpContext.
+/// One shared instance: everything it needs is on the HttpContext (the request id on its <see cref="ProxyRequest"/>).
 /// </summary>
-public sealed class ForwardedHeadersTransformer : HttpTransformer
+public sealed class ForwardedHeadersTransformer(RequestObserver observer) : HttpTransformer
 {
     public const string RequestIdHeader = "X-Request-Id";
-
-    public static readonly ForwardedHeadersTransformer Instance = new();
 
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
@@ -41,12 +39,17 @@ public sealed class ForwardedHeadersTransformer : HttpTransformer
         SetHeader(headers, "X-Forwarded-Proto", request.Scheme);
         SetHeader(headers, "X-Forwarded-Host", request.Host.Value ?? string.Empty);
         SetHeader(headers, "X-Forwarded-Port", (request.Host.Port ?? httpContext.Connection.LocalPort).ToString(CultureInfo.InvariantCulture));
-        SetHeader(headers, RequestIdHeader, RequestId.From(request));
+        SetHeader(headers, RequestIdHeader, httpContext.Features.Get<ProxyRequest>()?.RequestId ?? RequestId.From(request));
     }
 
     public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
         var proceed = base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+        if (proxyResponse?.StatusCode == System.Net.HttpStatusCode.SwitchingProtocols && httpContext.Features.Get<ProxyRequest>() is { } request)
+        {
+            observer.Upgraded(request); // a WebSocket tunnel opens now and stays open until the request ends
+        }
+
         // Echo the id the backend saw, so a client can quote it when reporting a problem.
         if (!httpContext.Response.Headers.ContainsKey(RequestIdHeader)
             && proxyResponse?.RequestMessage?.Headers.TryGetValues(RequestIdHeader, out var ids) == true)

@@ -24,6 +24,8 @@ public static class ForwardingServiceCollectionExtensions
                 AllowResponseBuffering = false,
             };
         });
+        services.AddSingleton<RequestObserver>();
+        services.AddSingleton<ForwardedHeadersTransformer>();
         services.AddSingleton<ProxyPipeline>();
         return services;
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using Entrance.Core.Hosts;
 using Entrance.Core.Store;
@@ -13,12 +14,16 @@ namespace Entrance.Router.Proxy;
 /// <summary>
 /// The request path, step by step: probe, normalise Host, resolve, pick a backend, forward, retry elsewhere when
 /// the request could not be sent. Every way to fail has its own status and <c>X-Entrance-Error</c> reason.
+/// Each step notes what it learnt on the request's <see cref="ProxyRequest"/>; <see cref="RequestObserver"/> turns those
+/// facts into metrics, the access log and debug headers when the request ends.
 /// </summary>
 public sealed class ProxyPipeline(
     RouteCache routes,
     IHttpForwarder forwarder,
     HttpMessageInvoker client,
     ForwarderRequestConfig requestConfig,
+    ForwardedHeadersTransformer transformer,
+    RequestObserver observer,
     DeadBackendReporter deadBackends,
     IOptions<EntranceOptions> options,
     TimeProvider time,
@@ -36,15 +41,35 @@ public sealed class ProxyPipeline(
         if (rawHost == PingHost)
         {
             context.Response.StatusCode = StatusCodes.Status200OK;
-            return;
+            return; // probes are neither counted nor logged: they would drown the real traffic
         }
 
+        var request = observer.Start(context);
+        try
+        {
+            await RouteAsync(context, request, rawHost);
+        }
+        catch when (!context.Response.HasStarted)
+        {
+            request.Error = "exception";
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            throw;
+        }
+        finally
+        {
+            observer.Finish(context, request);
+        }
+    }
+
+    private async Task RouteAsync(HttpContext context, ProxyRequest request, string rawHost)
+    {
         if (!HostName.TryNormalize(rawHost, out var host))
         {
-            await ErrorPages.WriteAsync(context, ErrorPages.InvalidHost);
+            await FailAsync(context, request, ErrorPages.InvalidHost);
             return;
         }
 
+        request.Host = host;
         RouteLookup lookup;
         try
         {
@@ -53,27 +78,37 @@ public sealed class ProxyPipeline(
         catch (RouteStoreUnavailableException ex)
         {
             logger.LogDebug("No route for {Host}: {Reason}", host, ex.Message);
-            await ErrorPages.WriteAsync(context, ErrorPages.StoreUnavailable);
+            await FailAsync(context, request, ErrorPages.StoreUnavailable);
             return;
         }
 
         var route = lookup.Entry;
+        request.CacheSource = lookup.Source;
         if (route is null)
         {
-            await ErrorPages.WriteAsync(context, _unknownHost);
+            request.NotFound = true;
+            await FailAsync(context, request, _unknownHost);
             return;
         }
 
+        request.RouteName = route.Record.RouteName;
+        request.MatchedKey = route.Record.MatchedKey;
         if (route.Backends.Length == 0)
         {
-            await ErrorPages.WriteAsync(context, ErrorPages.NoBackends);
+            await FailAsync(context, request, ErrorPages.NoBackends);
             return;
         }
 
-        await ForwardAsync(context, route);
+        await ForwardAsync(context, request, route);
     }
 
-    private async Task ForwardAsync(HttpContext context, RouteEntry route)
+    private static Task FailAsync(HttpContext context, ProxyRequest request, ErrorPage page)
+    {
+        request.Error = page.Reason;
+        return ErrorPages.WriteAsync(context, page);
+    }
+
+    private async Task ForwardAsync(HttpContext context, ProxyRequest request, RouteEntry route)
     {
         List<BackendState>? tried = null;
         for (var attempt = 0; ; attempt++)
@@ -81,19 +116,27 @@ public sealed class ProxyPipeline(
             var backend = Pick(route, tried);
             if (backend is null)
             {
-                await ErrorPages.WriteAsync(context, ErrorPages.BackendUnreachable); // every backend tried
+                await FailAsync(context, request, ErrorPages.BackendUnreachable); // every backend tried
                 return;
             }
 
             ForwarderError error;
+            request.BackendUrl = backend.Url;
+            var sentAt = Stopwatch.GetTimestamp();
+            if (request.BackendStartedAt == 0)
+            {
+                request.BackendStartedAt = sentAt;
+            }
+
             backend.Enter();
             try
             {
-                error = await forwarder.SendAsync(context, backend.Url, client, requestConfig, ForwardedHeadersTransformer.Instance);
+                error = await forwarder.SendAsync(context, backend.Url, client, requestConfig, transformer);
             }
             finally
             {
                 backend.Leave();
+                request.BackendTicks += Stopwatch.GetTimestamp() - sentAt;
             }
 
             if (error == ForwarderError.None)
@@ -109,6 +152,7 @@ public sealed class ProxyPipeline(
 
             if (context.Response.HasStarted)
             {
+                request.Error = ErrorPages.BackendError.Reason;
                 return; // the backend failed mid-response: nothing more can be said to the client
             }
 
@@ -116,6 +160,7 @@ public sealed class ProxyPipeline(
             var failure = Classify(error, exception);
             if (failure is null)
             {
+                request.Error = ProxyRequest.ClientAborted;
                 return; // the client went away: nobody to answer
             }
 
@@ -128,12 +173,13 @@ public sealed class ProxyPipeline(
             if (attempt >= _retries || !(notSent || (error == ForwarderError.Request && CanReplay(context.Request))))
             {
                 logger.LogWarning("Forwarding to {Backend} failed: {Error} {Reason}", backend.Url, error, exception?.Message);
-                await ErrorPages.WriteAsync(context, failure);
+                await FailAsync(context, request, failure);
                 return;
             }
 
             logger.LogDebug("Retrying {Host} elsewhere after {Backend} failed: {Reason}", route.Record.RouteName, backend.Url, exception?.Message);
             (tried ??= []).Add(backend);
+            request.Retries++;
             // The forwarder wrote its own status and error feature: clear them so the next attempt starts clean.
             context.Response.Clear();
             context.Features.Set<IForwarderErrorFeature>(null);

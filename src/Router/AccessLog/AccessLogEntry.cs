@@ -1,0 +1,17 @@
+using System.Net;
+using Entrance.Router.Proxy;
+
+namespace Entrance.Router.AccessLog;
+
+/// <summary>What one access-log line needs, captured when the request ends; formatted later, off the request path.</summary>
+public readonly record struct AccessLogEntry(
+    ProxyRequest Request,
+    double TotalMs,
+    int Status,
+    IPAddress? ClientIp,
+    string Method,
+    string? Path,
+    string? Query,
+    string Protocol,
+    string? Referer,
+    string? UserAgent);
