@@ -14,12 +14,17 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
     private readonly int _database;
     private readonly TimeProvider _time;
 
+    // StackExchange.Redis 1.2.6 does not time out async commands on a connected but frozen server: bound them here.
+    private readonly TimeSpan _timeout;
+
     public RedisRouteStore(IConnectionMultiplexer redis, RedisKeys keys, TimeProvider? time = null)
     {
         _redis = redis;
         _keys = keys;
         _time = time ?? TimeProvider.System;
-        _database = ConfigurationOptions.Parse(redis.Configuration).DefaultDatabase ?? 0;
+        var options = ConfigurationOptions.Parse(redis.Configuration);
+        _database = options.DefaultDatabase ?? 0;
+        _timeout = TimeSpan.FromMilliseconds(options.SyncTimeout);
     }
 
     public bool IsConnected => _redis.IsConnected;
@@ -47,7 +52,7 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
         RedisResult result;
         try
         {
-            result = await RedisScript.Resolve.EvaluateAsync(db, keys, args).ConfigureAwait(false);
+            result = await RedisScript.Resolve.EvaluateAsync(db, keys, args).WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException or ObjectDisposedException)
         {
@@ -68,7 +73,7 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
         ];
         try
         {
-            await RedisScript.MarkDead.EvaluateAsync(_redis.GetDatabase(_database), keys, args).ConfigureAwait(false);
+            await RedisScript.MarkDead.EvaluateAsync(_redis.GetDatabase(_database), keys, args).WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException or ObjectDisposedException)
         {

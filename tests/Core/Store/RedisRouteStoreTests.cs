@@ -220,6 +220,22 @@ public class RedisRouteStoreTests(RedisFixture redis) : IClassFixture<RedisFixtu
     }
 
     [Fact]
+    public async Task ResolveAsync_RedisFrozen_ThrowsUnavailableWithinTimeout()
+    {
+        using var mux = RedisConnection.Connect(redis.Server.Configuration, TimeSpan.FromMilliseconds(300));
+        var store = new RedisRouteStore(mux, new RedisKeys());
+        await store.ResolveAsync("warm.example.com");
+        await redis.Server.CliAsync("CLIENT", "PAUSE", "3000");
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await Assert.ThrowsAsync<RouteStoreUnavailableException>(() => store.ResolveAsync("frozen.example.com"));
+
+        // Without the bound the call waits out the whole 3 s pause.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed.TotalMilliseconds} ms");
+        await Task.Delay(3100);
+    }
+
+    [Fact]
     public async Task KeyspaceEventsEnabledAsync_ProjectConfig_ReportsEnabled()
     {
         Assert.True(await _store.KeyspaceEventsEnabledAsync());
