@@ -16,6 +16,9 @@ public static class LoggingWebApplicationBuilderExtensions
         var logger = configuration.CreateLogger();
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(logger, dispose: true);
+        // ASP.NET opens a log scope for every request while this category is enabled at any level (about 30 % of
+        // proxy throughput here); Entrance's access log says what it would have said.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         return builder;
     }
 }
