@@ -189,7 +189,7 @@ public sealed class ProxyPipeline(
     private BackendState? Pick(RouteEntry route, List<BackendState>? tried)
     {
         var live = route.Live(time.GetUtcNow().ToUnixTimeMilliseconds(), out var panic);
-        if (panic && tried is null)
+        if (panic && tried is null && route.ShouldLogPanic())
         {
             logger.LogWarning("Every backend of {Route} is marked dead; routing to all of them (panic mode)", route.Record.RouteName);
         }

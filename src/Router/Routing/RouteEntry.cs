@@ -9,6 +9,7 @@ public sealed class RouteEntry
     private readonly long[] _deadUntil; // per backend, unix ms; 0 when alive
     private LiveSet _live;
     private int _roundRobin;
+    private long _panicLoggedMs;
 
     private readonly int[] _recordIndexes;
 
@@ -67,6 +68,14 @@ public sealed class RouteEntry
         Volatile.Write(ref _deadUntil[i], untilUnixMs);
         _live = _live with { ValidUntil = 0 }; // recomputed on the next pick
         return true;
+    }
+
+    /// <summary>True at most once every 10 s per route, so panic mode is logged without a line per request.</summary>
+    public bool ShouldLogPanic()
+    {
+        var now = Environment.TickCount64;
+        var last = Volatile.Read(ref _panicLoggedMs);
+        return (last == 0 || now - last >= 10_000) && Interlocked.CompareExchange(ref _panicLoggedMs, now, last) == last;
     }
 
     internal int NextRoundRobin() => Interlocked.Increment(ref _roundRobin);
