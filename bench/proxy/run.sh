@@ -72,8 +72,8 @@ redis_calls() { redis-cli -p "$redis_port" INFO commandstats | awk -F'[=,:]' '/^
 echo "wrk -t$threads -c$connections -d$duration, $hosts hosts, $(nproc) cores"
 run_wrk "backend (direct)" "http://127.0.0.1:$backend_port/" backend_rps
 run_wrk "nginx reverse proxy" "http://127.0.0.1:$nginx_port/" nginx_rps
-# Warm-up pass fills the router's cache; the measured pass is steady state.
-wrk -t"$threads" -c"$connections" -d3s -s "$root/bench/proxy/rotate-hosts.lua" "http://127.0.0.1:$router_port/" -- "$hosts" >/dev/null
+# Warm-up pass fills the router's cache and lets the JIT finish tiering up (3 s was not enough); the measured pass is steady state.
+wrk -t"$threads" -c"$connections" -d10s -s "$root/bench/proxy/rotate-hosts.lua" "http://127.0.0.1:$router_port/" -- "$hosts" >/dev/null
 before=$(redis_calls)
 run_wrk "entrance router" "http://127.0.0.1:$router_port/" router_rps
 after=$(redis_calls)

@@ -10,6 +10,7 @@ using Entrance.Router.Metrics;
 using Entrance.Router.Proxy;
 using Entrance.Router.Routing;
 using Entrance.Router.Store;
+using Entrance.Router.Transport;
 
 namespace Entrance.Router;
 
@@ -20,6 +21,7 @@ public static class EntranceRouter
     {
         // appsettings.json ships beside the binary: find it wherever the router is started from.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.AddEntranceTransport();
         builder.AddEntranceOptions();
         builder.AddEntranceLogging();
         builder.Services

@@ -48,10 +48,13 @@ public sealed class RouterHost : IAsyncDisposable
     public static async Task<RouterHost> StartAsync(string redisConfiguration, Action<WebApplicationBuilder>? configure, params string[] settings)
     {
         // The admin listener on a free port too (parallel routers would collide on 8081); no access log unless a test asks.
+        // No inline socket completions: the switch is process-wide and would put the tests' own sockets on the event
+        // threads; RouterProcess runs the router as shipped, inline.
         var args = new List<string>
         {
             "--urls", "http://127.0.0.1:0", "--Entrance:Redis", redisConfiguration, "--Serilog:MinimumLevel:Default", "Warning",
             "--Entrance:AdminUrls", "http://127.0.0.1:0", "--Entrance:AccessLog:Output", "off",
+            "--Entrance:Transport:InlineCompletions", "false",
         };
         foreach (var pair in settings)
         {

@@ -15,78 +15,120 @@ public static class AccessLogFormatter
     /// </summary>
     public static string Text(in AccessLogEntry e)
     {
-        var r = e.Request;
         var line = new StringBuilder(256);
-        line.Append(Client(e.ClientIp)).Append(" - - [")
-            .Append(r.StartedAtUtc.UtcDateTime.ToString("dd/MMM/yyyy:HH:mm:ss", CultureInfo.InvariantCulture)).Append(" +0000")
-            .Append("] \"").Append(e.Method).Append(' ').Append(Quoted(e.Path + e.Query)).Append(' ').Append(e.Protocol).Append("\" ")
-            .Append(e.Status.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(r.BytesSent.ToString(CultureInfo.InvariantCulture))
-            .Append(" \"").Append(Quoted(e.Referer ?? "-")).Append("\" \"").Append(Quoted(e.UserAgent ?? "-")).Append('"')
-            .Append(" host=\"").Append(Quoted(r.Host ?? "-")).Append('"')
-            .Append(" key=\"").Append(Quoted(r.MatchedKey ?? "-")).Append('"')
-            .Append(" backend=\"").Append(Quoted(r.BackendUrl ?? "-")).Append('"')
-            .Append(" total_ms=").Append(Ms(e.TotalMs))
-            .Append(" backend_ms=").Append(r.BackendStartedAt == 0 ? "-" : Ms(r.BackendMs))
-            .Append(" rid=\"").Append(Quoted(r.RequestId ?? "-")).Append('"')
-            .Append(" cache=").Append(r.CacheResult ?? "-")
-            .Append(" retries=").Append(r.Retries.ToString(CultureInfo.InvariantCulture))
-            .Append(" error=").Append(r.Error ?? "-");
+        Text(e, line);
         return line.ToString();
+    }
+
+    /// <summary>Appends the text line, without its line feed.</summary>
+    public static void Text(in AccessLogEntry e, StringBuilder line)
+    {
+        var r = e.Request;
+        var invariant = CultureInfo.InvariantCulture;
+        line.Append(Client(e.ClientIp)).Append(" - - [")
+            .Append(invariant, $"{r.StartedAtUtc.UtcDateTime:dd/MMM/yyyy:HH:mm:ss}").Append(" +0000")
+            .Append("] \"").Append(e.Method).Append(' ');
+        AppendQuoted(line, e.Path ?? string.Empty);
+        AppendQuoted(line, e.Query ?? string.Empty);
+        line.Append(' ').Append(e.Protocol).Append("\" ")
+            .Append(e.Status).Append(' ').Append(r.BytesSent).Append(" \"");
+        AppendQuoted(line, e.Referer ?? "-");
+        line.Append("\" \"");
+        AppendQuoted(line, e.UserAgent ?? "-");
+        line.Append("\" host=\"");
+        AppendQuoted(line, r.Host ?? "-");
+        line.Append("\" key=\"");
+        AppendQuoted(line, r.MatchedKey ?? "-");
+        line.Append("\" backend=\"");
+        AppendQuoted(line, r.BackendUrl ?? "-");
+        line.Append("\" total_ms=").Append(invariant, $"{e.TotalMs:0.###}").Append(" backend_ms=");
+        if (r.BackendStartedAt == 0)
+        {
+            line.Append('-');
+        }
+        else
+        {
+            line.Append(invariant, $"{r.BackendMs:0.###}");
+        }
+
+        line.Append(" rid=\"");
+        AppendQuoted(line, r.RequestId ?? "-");
+        line.Append("\" cache=").Append(r.CacheResult ?? "-")
+            .Append(" retries=").Append(r.Retries)
+            .Append(" error=").Append(r.Error ?? "-");
     }
 
     /// <summary>One JSON object; absent facts are null.</summary>
     public static string Json(in AccessLogEntry e)
     {
-        var r = e.Request;
         var buffer = new ArrayBufferWriter<byte>(512);
         using (var json = new Utf8JsonWriter(buffer))
         {
-            json.WriteStartObject();
-            json.WriteString("time", r.StartedAtUtc.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
-            json.WriteString("client_ip", Client(e.ClientIp));
-            json.WriteString("method", e.Method);
-            json.WriteString("path", e.Path + e.Query);
-            json.WriteString("protocol", e.Protocol);
-            json.WriteNumber("status", e.Status);
-            json.WriteNumber("bytes", r.BytesSent);
-            json.WriteNumber("total_ms", Math.Round(e.TotalMs, 3));
-            if (r.BackendStartedAt == 0)
-            {
-                json.WriteNull("backend_ms");
-            }
-            else
-            {
-                json.WriteNumber("backend_ms", Math.Round(r.BackendMs, 3));
-            }
-
-            json.WriteString("host", r.Host);
-            json.WriteString("matched_key", r.MatchedKey);
-            json.WriteString("backend_url", r.BackendUrl);
-            json.WriteString("request_id", r.RequestId);
-            json.WriteString("cache", r.CacheResult);
-            json.WriteNumber("retries", r.Retries);
-            json.WriteString("error", r.Error);
-            json.WriteString("referer", e.Referer);
-            json.WriteString("user_agent", e.UserAgent);
-            json.WriteEndObject();
+            Json(e, json);
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>Writes the object to <paramref name="json"/>, which is flushed by the caller.</summary>
+    public static void Json(in AccessLogEntry e, Utf8JsonWriter json)
+    {
+        var r = e.Request;
+        Span<char> time = stackalloc char[24];
+        r.StartedAtUtc.UtcDateTime.TryFormat(time, out var timeLength, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        json.WriteStartObject();
+        json.WriteString("time", time[..timeLength]);
+        json.WriteString("client_ip", Client(e.ClientIp));
+        json.WriteString("method", e.Method);
+        json.WriteString("path", string.Concat(e.Path, e.Query));
+        json.WriteString("protocol", e.Protocol);
+        json.WriteNumber("status", e.Status);
+        json.WriteNumber("bytes", r.BytesSent);
+        json.WriteNumber("total_ms", Math.Round(e.TotalMs, 3));
+        if (r.BackendStartedAt == 0)
+        {
+            json.WriteNull("backend_ms");
+        }
+        else
+        {
+            json.WriteNumber("backend_ms", Math.Round(r.BackendMs, 3));
+        }
+
+        json.WriteString("host", r.Host);
+        json.WriteString("matched_key", r.MatchedKey);
+        json.WriteString("backend_url", r.BackendUrl);
+        json.WriteString("request_id", r.RequestId);
+        json.WriteString("cache", r.CacheResult);
+        json.WriteNumber("retries", r.Retries);
+        json.WriteString("error", r.Error);
+        json.WriteString("referer", e.Referer);
+        json.WriteString("user_agent", e.UserAgent);
+        json.WriteEndObject();
+    }
+
     private static string Client(IPAddress? ip) =>
         ip is null ? "-" : (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString();
 
-    private static string Ms(double ms) => ms.ToString("0.###", CultureInfo.InvariantCulture);
-
-    /// <summary>Escapes what would break the quoted fields: quotes, backslashes and control characters.</summary>
-    private static string Quoted(string value)
+    /// <summary>Appends a field with what would break the quoting escaped: quotes, backslashes and control characters.</summary>
+    private static void AppendQuoted(StringBuilder line, string value)
     {
         if (!value.AsSpan().ContainsAny("\"\\\r\n\t"))
         {
-            return value;
+            line.Append(value);
+            return;
         }
 
-        return value.Replace("\\", @"\\").Replace("\"", "\\\"").Replace("\r", @"\r").Replace("\n", @"\n").Replace("\t", @"\t");
+        foreach (var c in value)
+        {
+            _ = c switch
+            {
+                '\\' => line.Append(@"\\"),
+                '"' => line.Append("\\\""),
+                '\r' => line.Append(@"\r"),
+                '\n' => line.Append(@"\n"),
+                '\t' => line.Append(@"\t"),
+                _ => line.Append(c),
+            };
+        }
     }
 }

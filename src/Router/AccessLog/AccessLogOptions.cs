@@ -17,6 +17,9 @@ public sealed class AccessLogOptions
     /// <summary>Lines waiting to be written; beyond it lines are dropped (and counted) rather than slowing requests.</summary>
     public int QueueSize { get; set; } = 16_384;
 
+    /// <summary>How often queued lines are written: the longest a line waits, and the pace of the writes.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
     public bool Enabled => !string.Equals(Output, "off", StringComparison.OrdinalIgnoreCase);
 
     public bool Json => string.Equals(Format, "json", StringComparison.OrdinalIgnoreCase);

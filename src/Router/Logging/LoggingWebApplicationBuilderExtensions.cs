@@ -1,4 +1,5 @@
 using Serilog;
+using Serilog.Extensions.Logging;
 
 namespace Entrance.Router.Logging;
 
@@ -18,7 +19,7 @@ public static class LoggingWebApplicationBuilderExtensions
         builder.Logging.AddSerilog(logger, dispose: true);
         // ASP.NET opens a log scope for every request while this category is enabled at any level (about 30 % of
         // proxy throughput here); Entrance's access log says what it would have said.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        builder.Logging.AddFilter<SerilogLoggerProvider>("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         return builder;
     }
 }

@@ -66,24 +66,3 @@ public sealed class ForwardedHeadersTransformer(RequestObserver observer) : Http
         headers.TryAddWithoutValidation(name, value);
     }
 }
-
-/// <summary>The request id: the client's <c>X-Request-Id</c> when it sent a sane one, else a new one.</summary>
-public static class RequestId
-{
-    private const int MaxLength = 200;
-
-    public static string From(HttpRequest request)
-    {
-        var given = request.Headers[ForwardedHeadersTransformer.RequestIdHeader];
-        if (given.Count == 1)
-        {
-            var id = given[0]!;
-            if (id.Length is > 0 and <= MaxLength && !id.AsSpan().ContainsAnyExceptInRange((char)0x21, (char)0x7e))
-            {
-                return id;
-            }
-        }
-
-        return Guid.NewGuid().ToString("N");
-    }
-}
