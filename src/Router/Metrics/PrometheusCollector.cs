@@ -129,8 +129,9 @@ public sealed class PrometheusCollector : IDisposable
         public Family(Instrument instrument, double[] bounds)
         {
             var type = instrument.GetType();
-            _kind = type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Histogram<>) ? Kind.Histogram
-                : type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Counter<>) ? Kind.Counter
+            var generic = type.IsGenericType ? type.GetGenericTypeDefinition() : null;
+            _kind = generic == typeof(Histogram<>) ? Kind.Histogram
+                : generic == typeof(Counter<>) || generic == typeof(ObservableCounter<>) ? Kind.Counter
                 : Kind.Gauge; // up-down counters and observable gauges
             _observable = instrument.IsObservable;
             _bounds = _kind == Kind.Histogram ? bounds : [];
@@ -150,8 +151,8 @@ public sealed class PrometheusCollector : IDisposable
                 case Kind.Histogram:
                     series.Observe(value, _bounds);
                     break;
-                case Kind.Gauge when _observable:
-                    series.Set(value);
+                case Kind.Gauge or Kind.Counter when _observable:
+                    series.Set(value); // an observable reports its current total
                     break;
                 default:
                     series.Add((long)value);

@@ -52,6 +52,7 @@ public sealed class RouterMetrics : IDisposable
         _accessLogDropped = Meter.CreateCounter<long>("entrance_access_log_dropped", description: "Access-log lines dropped because the writer fell behind.");
         Meter.CreateObservableGauge("entrance_cache_entries", () => services.GetRequiredService<RouteCache>().Count, description: "Hosts held in the route cache (positive and negative answers).");
         Meter.CreateObservableGauge("entrance_redis_up", () => services.GetRequiredService<RouteCache>().StoreCircuitOpen ? 0 : 1, description: "1 while Redis is connected and its circuit breaker closed, else 0.");
+        AddProcessInstruments(Meter);
         if (o.RouteLabels > 0)
         {
             _routeLabels = new BoundedLabels(o.RouteLabels);
@@ -61,6 +62,22 @@ public sealed class RouterMetrics : IDisposable
     }
 
     public Meter Meter { get; }
+
+    /// <summary>What every Prometheus client library exports about its process: CPU, memory, the GC and the thread pool.</summary>
+    private static void AddProcessInstruments(Meter meter)
+    {
+        meter.CreateObservableCounter("process_cpu_seconds", () => Environment.CpuUsage.TotalTime.TotalSeconds, description: "User and system CPU time spent, in seconds.");
+        meter.CreateObservableGauge("process_resident_memory_bytes", () => Environment.WorkingSet, description: "Resident memory size in bytes.");
+        meter.CreateObservableCounter("dotnet_gc_allocated_bytes", () => GC.GetTotalAllocatedBytes(), description: "Bytes allocated on the managed heap since the start.");
+        meter.CreateObservableCounter("dotnet_gc_collections", () => new[]
+        {
+            new Measurement<int>(GC.CollectionCount(0), new KeyValuePair<string, object?>("generation", "0")),
+            new Measurement<int>(GC.CollectionCount(1), new KeyValuePair<string, object?>("generation", "1")),
+            new Measurement<int>(GC.CollectionCount(2), new KeyValuePair<string, object?>("generation", "2")),
+        }, description: "Garbage collections by generation since the start.");
+        meter.CreateObservableGauge("dotnet_gc_heap_bytes", () => GC.GetTotalMemory(forceFullCollection: false), description: "Bytes on the managed heap.");
+        meter.CreateObservableGauge("dotnet_threadpool_threads", () => ThreadPool.ThreadCount, description: "Thread-pool threads.");
+    }
 
     public void RequestStarted() => _inFlight.Add(1);
 

@@ -85,6 +85,30 @@ public class MetricsEndpointTests(RedisFixture redis) : IClassFixture<RedisFixtu
     }
 
     [Fact]
+    public async Task Metrics_ProcessFamilies_CpuMemoryAndGcReported()
+    {
+        await using var backend = await TestBackend.StartAsync("p");
+        await redis.Server.CliAsync("SADD", "entrance:backends:metrics-process.example.com", backend.Url);
+        await using var router = await RouterHost.StartAsync(redis.Server);
+        var before = await ScrapeAsync(router);
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await router.GetAsync("metrics-process.example.com");
+        }
+
+        var after = await ScrapeAsync(router);
+
+        Assert.Equal("counter", after.Types["process_cpu_seconds_total"]);
+        Assert.Equal("counter", after.Types["dotnet_gc_allocated_bytes_total"]);
+        Assert.True(after.Value("process_cpu_seconds_total") > 0);
+        Assert.True(after.Value("process_resident_memory_bytes") > 10_000_000);
+        Assert.True(after.Value("dotnet_gc_allocated_bytes_total") > before.Value("dotnet_gc_allocated_bytes_total"), "requests allocate");
+        Assert.True(after.Value("dotnet_gc_heap_bytes") > 0);
+        Assert.True(after.Value("dotnet_gc_collections_total", "generation=0") >= after.Value("dotnet_gc_collections_total", "generation=2"));
+        Assert.True(after.Value("dotnet_threadpool_threads") >= 1);
+    }
+
+    [Fact]
     public async Task Metrics_ProbeHost_NotCounted()
     {
         await using var router = await RouterHost.StartAsync(redis.Server);
