@@ -12,7 +12,7 @@ apt_install redis-server redis-tools nginx wrk
 duration=${1:-15s}; connections=${2:-64}; threads=${3:-2}; hosts=${4:-1000}
 work=$(mktemp -d /tmp/entrance-bench.XXXX)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-backend_port=$(free_port); nginx_port=$(free_port); router_port=$(free_port); redis_port=$(free_port)
+backend_port=$(free_port); nginx_port=$(free_port); router_port=$(free_port); admin_port=$(free_port); redis_port=$(free_port)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -50,7 +50,7 @@ for k in $(seq "$hosts"); do echo "SADD entrance:backends:app$k.bench.local http
 
 dotnet build "$root/src/Router/Entrance.Router.csproj" -c Release -v quiet -nologo >/dev/null
 dotnet "$root/src/Router/bin/Release/net10.0/Entrance.Router.dll" --urls "http://127.0.0.1:$router_port" \
-  --Entrance:Redis "127.0.0.1:$redis_port" --Serilog:MinimumLevel:Default Warning ${ENTRANCE_ROUTER_ARGS:-} >"$work/router.log" 2>&1 &
+  --Entrance:AdminUrls "http://127.0.0.1:$admin_port" --Entrance:Redis "127.0.0.1:$redis_port" --Serilog:MinimumLevel:Default Warning ${ENTRANCE_ROUTER_ARGS:-} >"$work/router.log" 2>&1 &
 router_pid=$!
 pids+=($router_pid)
 for _ in $(seq 100); do curl -s -o /dev/null -H 'Host: __ping__' "http://127.0.0.1:$router_port/" && break; sleep 0.1; done
@@ -67,6 +67,13 @@ run_wrk() { # name url
   eval "${3}=$rps"
 }
 
+# The router's own counters: requests answered, CPU seconds and bytes allocated (from /metrics on the admin port).
+router_counters() {
+  curl -s "http://127.0.0.1:$admin_port/metrics" | awk '
+    /^entrance_requests_total\{/ {r+=$2} /^process_cpu_seconds_total / {c=$2} /^dotnet_gc_allocated_bytes_total / {a=$2}
+    END {printf "%d %s %s\n", r, c, a}'
+}
+
 redis_calls() { redis-cli -p "$redis_port" INFO commandstats | awk -F'[=,:]' '/^cmdstat_/ && !/cmdstat_(info|ping|ssubscribe|subscribe|psubscribe)/ {s+=$3} END {print s+0}'; }
 
 echo "wrk -t$threads -c$connections -d$duration, $hosts hosts, $(nproc) cores"
@@ -74,17 +81,20 @@ run_wrk "backend (direct)" "http://127.0.0.1:$backend_port/" backend_rps
 run_wrk "nginx reverse proxy" "http://127.0.0.1:$nginx_port/" nginx_rps
 # Warm-up pass fills the router's cache and lets the JIT finish tiering up (3 s was not enough); the measured pass is steady state.
 wrk -t"$threads" -c"$connections" -d10s -s "$root/bench/proxy/rotate-hosts.lua" "http://127.0.0.1:$router_port/" -- "$hosts" >/dev/null
-before=$(redis_calls)
+before=$(redis_calls); counters_before=$(router_counters)
 run_wrk "entrance router" "http://127.0.0.1:$router_port/" router_rps
-after=$(redis_calls)
+after=$(redis_calls); counters_after=$(router_counters)
 rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$router_pid/status")
 
 seconds=${duration%s}
-python3 - "$router_rps" "$nginx_rps" "$before" "$after" "$seconds" "$rss_kb" <<'PY'
+python3 - "$router_rps" "$nginx_rps" "$before" "$after" "$seconds" "$rss_kb" $counters_before $counters_after <<'PY'
 import sys
-router, nginx, before, after, seconds, rss = map(float, sys.argv[1:])
+router, nginx, before, after, seconds, rss, r0, cpu0, alloc0, r1, cpu1, alloc1 = map(float, sys.argv[1:])
 requests = router * seconds
 print(f"router/nginx ratio     {router / nginx:.2f}")
 print(f"redis commands/request {(after - before) / requests:.5f}  ({int(after - before)} commands over ~{int(requests)} requests)")
 print(f"router RSS after run   {rss / 1024:.0f} MiB")
+if r1 > r0:
+    print(f"router CPU/request     {(cpu1 - cpu0) / (r1 - r0) * 1e6:.1f} µs  (user + system, all threads)")
+    print(f"router alloc/request   {(alloc1 - alloc0) / (r1 - r0):.0f} bytes  (managed heap)")
 PY

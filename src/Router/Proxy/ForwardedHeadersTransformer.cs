@@ -38,7 +38,7 @@ public sealed class ForwardedHeadersTransformer(RequestObserver observer) : Http
 
         SetHeader(headers, "X-Forwarded-Proto", request.Scheme);
         SetHeader(headers, "X-Forwarded-Host", request.Host.Value ?? string.Empty);
-        SetHeader(headers, "X-Forwarded-Port", (request.Host.Port ?? httpContext.Connection.LocalPort).ToString(CultureInfo.InvariantCulture));
+        SetHeader(headers, "X-Forwarded-Port", PortText(request.Host.Port ?? httpContext.Connection.LocalPort));
         SetHeader(headers, RequestIdHeader, httpContext.Features.Get<ProxyRequest>()?.RequestId ?? RequestId.From(request));
     }
 
@@ -51,14 +51,27 @@ public sealed class ForwardedHeadersTransformer(RequestObserver observer) : Http
         }
 
         // Echo the id the backend saw, so a client can quote it when reporting a problem.
-        if (!httpContext.Response.Headers.ContainsKey(RequestIdHeader)
-            && proxyResponse?.RequestMessage?.Headers.TryGetValues(RequestIdHeader, out var ids) == true)
+        if (proxyResponse is not null && !httpContext.Response.Headers.ContainsKey(RequestIdHeader)
+            && (httpContext.Features.Get<ProxyRequest>()?.RequestId ?? SentRequestId(proxyResponse)) is { } id)
         {
-            httpContext.Response.Headers[RequestIdHeader] = ids.First();
+            httpContext.Response.Headers[RequestIdHeader] = id;
         }
 
         return proceed;
     }
+
+    // The listener's or the Host's port: nearly always one of a few, whose text needs no allocation.
+    private static string PortText(int port) => port switch
+    {
+        80 => "80",
+        443 => "443",
+        8080 => "8080",
+        8443 => "8443",
+        _ => port.ToString(CultureInfo.InvariantCulture),
+    };
+
+    private static string? SentRequestId(HttpResponseMessage response) =>
+        response.RequestMessage?.Headers.TryGetValues(RequestIdHeader, out var ids) == true ? ids.FirstOrDefault() : null;
 
     private static void SetHeader(System.Net.Http.Headers.HttpRequestHeaders headers, string name, string value)
     {
