@@ -1,4 +1,13 @@
 using Entrance.Router;
+using Entrance.Router.Hosting;
 
-var app = EntranceRouter.Build(args);
-await app.RunAsync();
+try
+{
+    await EntranceRouter.Build(args).RunAsync();
+    return 0;
+}
+catch (Exception e) when (StartupFailure.From(e) is { } failure)
+{
+    await Console.Error.WriteLineAsync("entrance-router: " + failure.Message);
+    return failure.ExitCode;
+}

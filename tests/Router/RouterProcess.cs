@@ -49,25 +49,26 @@ public sealed partial class RouterProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The OS process id, e.g. to read <c>/proc/&lt;id&gt;/task</c>.</summary>
+    public int Id => _process.Id;
+
+    /// <summary>Starts a router expected to refuse its settings; waits for it to exit and returns its code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(RedisServer redis, params string[] settings)
+    {
+        await using var router = Launch(redis, settings);
+        if (!await router.WaitForExitAsync(TimeSpan.FromSeconds(30)))
+        {
+            throw new TimeoutException("router kept running: " + router.Output);
+        }
+
+        router._process.WaitForExit(); // drains the redirected output
+        return (router.ExitCode, router.Output);
+    }
+
+    /// <param name="settings"><c>key=value</c> pairs, passed as <c>--key value</c> after the defaults (so they win).</param>
     public static async Task<RouterProcess> StartAsync(RedisServer redis, params string[] settings)
     {
-        var port = FreePort.Next();
-        var adminPort = FreePort.Next();
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "Entrance.Router.dll"), "--urls", $"http://127.0.0.1:{port}", "--Entrance:Redis", redis.Configuration,
-                     "--Entrance:AdminUrls", $"http://127.0.0.1:{adminPort}", "--Entrance:AccessLog:Output", "off" })
-        {
-            psi.ArgumentList.Add(arg);
-        }
-
-        foreach (var pair in settings)
-        {
-            var eq = pair.IndexOf('=');
-            psi.ArgumentList.Add("--" + pair[..eq]);
-            psi.ArgumentList.Add(pair[(eq + 1)..]);
-        }
-
-        var router = new RouterProcess(Process.Start(psi)!, port, adminPort);
+        var router = Launch(redis, settings);
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(30))
         {
@@ -93,6 +94,27 @@ public sealed partial class RouterProcess : IAsyncDisposable
 
         await router.DisposeAsync();
         throw new TimeoutException("router did not answer __ping__: " + router.Output);
+    }
+
+    private static RouterProcess Launch(RedisServer redis, string[] settings)
+    {
+        var port = FreePort.Next();
+        var adminPort = FreePort.Next();
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "Entrance.Router.dll"), "--urls", $"http://127.0.0.1:{port}", "--Entrance:Redis", redis.Configuration,
+                     "--Entrance:AdminUrls", $"http://127.0.0.1:{adminPort}", "--Entrance:AccessLog:Output", "off" })
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        foreach (var pair in settings)
+        {
+            var eq = pair.IndexOf('=');
+            psi.ArgumentList.Add("--" + pair[..eq]);
+            psi.ArgumentList.Add(pair[(eq + 1)..]);
+        }
+
+        return new RouterProcess(Process.Start(psi)!, port, adminPort);
     }
 
     public async Task<HttpResponseMessage> GetAsync(string host, string path = "/")

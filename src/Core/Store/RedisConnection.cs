@@ -42,6 +42,20 @@ public static class RedisConnection
         return options;
     }
 
+    /// <summary>Why a configuration string cannot be used, or null when it can.</summary>
+    public static string? Problem(string configuration)
+    {
+        try
+        {
+            ParseOptions(configuration);
+            return null;
+        }
+        catch (ArgumentException ex)
+        {
+            return ex.Message.Replace(" (Parameter 'configuration')", string.Empty, StringComparison.Ordinal);
+        }
+    }
+
     public static ConnectionMultiplexer Connect(string configuration, TimeSpan? operationTimeout = null, TextWriter? log = null) =>
         ConnectionMultiplexer.Connect(ParseOptions(configuration, operationTimeout), log);
 

@@ -19,6 +19,7 @@ public static class ConfigurationWebApplicationBuilderExtensions
             .Validate(o => o.Retries >= 0, "Entrance:Retries must not be negative")
             .Validate(o => o.DeadBackendTtl > TimeSpan.Zero, "Entrance:DeadBackendTtl must be positive")
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<EntranceOptions>, RedisSettingValidation>();
 
         // Graceful shutdown: stop accepting, let in-flight requests finish up to the drain timeout.
         builder.Services.AddOptions<HostOptions>()

@@ -18,6 +18,18 @@ public sealed class InvalidationListener(IRouteChangeFeed feed, RouteCache cache
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await SubscribeThenWatchKeyspaceAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping (or a start that failed elsewhere): not a failure of this service.
+        }
+    }
+
+    private async Task SubscribeThenWatchKeyspaceAsync(CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
             try

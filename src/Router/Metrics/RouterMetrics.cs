@@ -77,6 +77,8 @@ public sealed class RouterMetrics : IDisposable
         }, description: "Garbage collections by generation since the start.");
         meter.CreateObservableGauge("dotnet_gc_heap_bytes", () => GC.GetTotalMemory(forceFullCollection: false), description: "Bytes on the managed heap.");
         meter.CreateObservableGauge("dotnet_threadpool_threads", () => ThreadPool.ThreadCount, description: "Thread-pool threads.");
+        meter.CreateObservableCounter("dotnet_threadpool_work_items", () => ThreadPool.CompletedWorkItemCount, description: "Work items the thread pool has run (socket completions run inline do not count).");
+        meter.CreateObservableGauge("dotnet_threadpool_queue_length", () => ThreadPool.PendingWorkItemCount, description: "Work items waiting for a thread-pool thread.");
     }
 
     public void RequestStarted() => _inFlight.Add(1);

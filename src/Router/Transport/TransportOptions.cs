@@ -11,4 +11,10 @@ public sealed class TransportOptions
     /// the cost: about 12 % more requests a second on 2 cores. Turn off if custom code ever blocks on the request path.
     /// </summary>
     public bool InlineCompletions { get; set; } = true;
+
+    /// <summary>
+    /// Socket event threads (Linux), as nginx's <c>worker_processes</c>; 0 leaves the runtime's choice (one per core with
+    /// inline completions). Fewer than cores helps where the router shares its cores with other busy processes.
+    /// </summary>
+    public int IoThreads { get; set; }
 }
