@@ -106,6 +106,8 @@ public class MetricsEndpointTests(RedisFixture redis) : IClassFixture<RedisFixtu
         Assert.True(after.Value("dotnet_gc_heap_bytes") > 0);
         Assert.True(after.Value("dotnet_gc_collections_total", "generation=0") >= after.Value("dotnet_gc_collections_total", "generation=2"));
         Assert.True(after.Value("dotnet_threadpool_threads") >= 1);
+        Assert.Equal("counter", after.Types["dotnet_threadpool_work_items_total"]);
+        Assert.True(after.Value("dotnet_threadpool_queue_length") >= 0);
     }
 
     [Fact]
