@@ -28,6 +28,7 @@ public sealed class AccessLogWriter : BackgroundService, IHostedLifecycleService
     private readonly StringBuilder _line = new(512);
     private Utf8JsonWriter? _json;
     private int _queued;
+    private int _batchLines;
 
     public AccessLogWriter(IOptions<AccessLogOptions> options, RouterMetrics metrics)
     {
@@ -35,7 +36,16 @@ public sealed class AccessLogWriter : BackgroundService, IHostedLifecycleService
         _metrics = metrics;
         if (_options.Enabled)
         {
-            _output = AccessLogOutput.Create(_options);
+            try
+            {
+                _output = AccessLogOutput.Create(_options);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A path the router cannot write is a setting to fix, said at start, not a crash.
+                throw new OptionsValidationException(AccessLogOptions.Section, typeof(AccessLogOptions),
+                    [$"{AccessLogOptions.Section}:Path: cannot open '{_options.Path}' for appending: {ex.Message}"]);
+            }
         }
     }
 
@@ -120,6 +130,7 @@ public sealed class AccessLogWriter : BackgroundService, IHostedLifecycleService
 
         _batch.GetSpan(1)[0] = (byte)'\n';
         _batch.Advance(1);
+        _batchLines++;
     }
 
     private void Flush()
@@ -135,12 +146,13 @@ public sealed class AccessLogWriter : BackgroundService, IHostedLifecycleService
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)
         {
-            // A full disk or a closed pipe loses these lines; the next batch tries again, traffic goes on.
-            _metrics.AccessLogDropped();
+            // A full disk or a closed pipe loses these lines (counted); the next batch tries again, traffic goes on.
+            _metrics.AccessLogDropped(_batchLines);
         }
         finally
         {
             _batch.ResetWrittenCount();
+            _batchLines = 0;
         }
     }
 

@@ -134,7 +134,7 @@ public sealed class RouterMetrics : IDisposable
 
     public void DeadMark(string reason) => _deadMarks.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
-    public void AccessLogDropped() => _accessLogDropped.Add(1);
+    public void AccessLogDropped(int lines = 1) => _accessLogDropped.Add(lines);
 
     public void Dispose() => Meter.Dispose();
 }

@@ -64,6 +64,30 @@ public sealed class AccessLogWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task Write_OutputFails_EveryLostLineCountedAndWriterCarriesOn()
+    {
+        using var writer = Writer("/dev/full", queueSize: 100); // every write fails: no space left on device
+        await writer.StartAsync(CancellationToken.None);
+
+        for (var i = 0; i < 12; i++)
+        {
+            writer.Write(Entry(i));
+        }
+
+        await writer.StoppedAsync(CancellationToken.None);
+
+        Assert.Equal(12, Exposition.Parse(_collector.Render()).Value("entrance_access_log_dropped_total"));
+    }
+
+    [Fact]
+    public void Constructor_PathNotWritable_ConfigurationErrorNamingThePath()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Writer("/proc/entrance-no-such-dir/access.log", queueSize: 1));
+
+        Assert.Contains("Entrance:AccessLog:Path: cannot open '/proc/entrance-no-such-dir/access.log'", error.Message);
+    }
+
+    [Fact]
     public async Task StoppedAsync_ManyBatchesQueued_EveryLineWrittenWhole()
     {
         var path = Path.Combine(_dir, "json.log");

@@ -41,6 +41,16 @@ public class StartupFailureTests(RedisFixture redis) : IClassFixture<RedisFixtur
     }
 
     [Fact]
+    public async Task Main_AccessLogPathNotWritable_OneLineAndExitTwo()
+    {
+        var (exitCode, output) = await RouterProcess.RunUntilExitAsync(redis.Server, "Entrance:AccessLog:Output=file", "Entrance:AccessLog:Path=/proc/entrance-no-such-dir/access.log");
+
+        Assert.Equal(StartupFailure.ConfigurationExitCode, exitCode);
+        Assert.Contains("entrance-router: configuration error: Entrance:AccessLog:Path: cannot open", output);
+        Assert.DoesNotContain("Unhandled exception", output);
+    }
+
+    [Fact]
     public async Task Main_PortTaken_SaysSoAndExitsOne()
     {
         using var taken = new TcpListener(System.Net.IPAddress.Loopback, 0);
