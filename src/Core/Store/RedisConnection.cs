@@ -10,25 +10,7 @@ public static class RedisConnection
     /// <summary>Parses a StackExchange.Redis configuration string, failing with a clear message on bad input.</summary>
     public static ConfigurationOptions ParseOptions(string configuration, TimeSpan? operationTimeout = null)
     {
-        if (string.IsNullOrWhiteSpace(configuration))
-        {
-            throw new ArgumentException("the Redis configuration is empty", nameof(configuration));
-        }
-
-        ConfigurationOptions options;
-        try
-        {
-            options = ConfigurationOptions.Parse(configuration);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new ArgumentException($"invalid Redis configuration '{configuration}': {ex.Message}", nameof(configuration), ex);
-        }
-
-        if (options.EndPoints.Count == 0)
-        {
-            throw new ArgumentException($"invalid Redis configuration '{configuration}': no endpoint", nameof(configuration));
-        }
+        var options = TryParse(configuration, out var problem) ?? throw new ArgumentException(problem, nameof(configuration));
 
         // Start and keep retrying in the background: a router must come up (and serve stale routes) without Redis.
         options.AbortOnConnectFail = false;
@@ -43,17 +25,35 @@ public static class RedisConnection
     }
 
     /// <summary>Why a configuration string cannot be used, or null when it can.</summary>
-    public static string? Problem(string configuration)
+    public static string? Problem(string configuration) => TryParse(configuration, out var problem) is null ? problem : null;
+
+    private static ConfigurationOptions? TryParse(string configuration, out string problem)
     {
+        problem = string.Empty;
+        if (string.IsNullOrWhiteSpace(configuration))
+        {
+            problem = "the Redis configuration is empty";
+            return null;
+        }
+
+        ConfigurationOptions options;
         try
         {
-            ParseOptions(configuration);
-            return null;
+            options = ConfigurationOptions.Parse(configuration);
         }
         catch (ArgumentException ex)
         {
-            return ex.Message.Replace(" (Parameter 'configuration')", string.Empty, StringComparison.Ordinal);
+            problem = $"invalid Redis configuration '{configuration}': {ex.Message}";
+            return null;
         }
+
+        if (options.EndPoints.Count == 0)
+        {
+            problem = $"invalid Redis configuration '{configuration}': no endpoint";
+            return null;
+        }
+
+        return options;
     }
 
     public static ConnectionMultiplexer Connect(string configuration, TimeSpan? operationTimeout = null, TextWriter? log = null) =>
