@@ -85,7 +85,7 @@ public class DeadBackendTests(RedisFixture redis) : IClassFixture<RedisFixture>,
         await redis.Server.CliAsync("RPUSH", "frontend:h.example.com", "h", _backends[0].Url, refusing);
         var sub = redis.Server.Client.GetSubscriber();
         var events = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await sub.SubscribeAsync("dead", (_, m) => events.TrySetResult(m!));
+        await sub.SubscribeAsync(StackExchange.Redis.RedisChannel.Literal("dead"), (_, m) => events.TrySetResult(m!));
 
         for (var i = 0; i < 10; i++)
         {
