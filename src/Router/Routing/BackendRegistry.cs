@@ -20,8 +20,6 @@ public sealed class BackendRegistry : IDisposable
         _sweep = _time.CreateTimer(static s => ((BackendRegistry)s!).Sweep(), this, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
     }
 
-    public int Count => _states.Count;
-
     public BackendState Get(string url) => _states.GetOrAdd(url, static (u, time) => new BackendState(u, time), _time);
 
     internal void Sweep()
