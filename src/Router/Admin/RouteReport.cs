@@ -29,7 +29,7 @@ public sealed class RouteReport(RouteCache cache, TimeProvider time)
 
         var report = new Report { Host = host };
         var slot = cache.Peek(host);
-        var nowTicks = Environment.TickCount64;
+        var nowTicks = cache.NowMs;
         if (slot is not null && slot.FreshUntilMs > nowTicks)
         {
             report.Source = "cache";
@@ -58,7 +58,7 @@ public sealed class RouteReport(RouteCache cache, TimeProvider time)
             }
         }
 
-        nowTicks = Environment.TickCount64;
+        nowTicks = cache.NowMs;
         report.TtlLeftMs = Math.Max(0, slot.FreshUntilMs - nowTicks);
         report.AgeMs = Math.Max(0, nowTicks - slot.StoredAtMs);
         report.Entry = slot.Entry;

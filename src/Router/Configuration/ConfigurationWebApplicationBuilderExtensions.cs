@@ -15,6 +15,8 @@ public static class ConfigurationWebApplicationBuilderExtensions
             .Validate(o => o.CacheTtl > TimeSpan.Zero, "Entrance:CacheTtl must be positive")
             .Validate(o => o.CacheSizeLimit > 0, "Entrance:CacheSizeLimit must be positive")
             .Validate(o => o.MaxConcurrentLookups > 0, "Entrance:MaxConcurrentLookups must be positive")
+            .Validate(o => o.StoreBreaker.Threshold > 0, "Entrance:StoreBreaker:Threshold must be positive")
+            .Validate(o => o.StoreBreaker.BreakDuration > TimeSpan.Zero, "Entrance:StoreBreaker:BreakDuration must be positive")
             .Validate(o => o.UnknownHostStatus is >= 400 and <= 599, "Entrance:UnknownHostStatus must be a 4xx or 5xx status")
             .Validate(o => o.Retries >= 0, "Entrance:Retries must not be negative")
             .Validate(o => o.DeadBackendTtl > TimeSpan.Zero, "Entrance:DeadBackendTtl must be positive")

@@ -33,6 +33,9 @@ public sealed class EntranceOptions
     /// <summary>How long one Redis command may take before it counts as failed.</summary>
     public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>The circuit breaker in front of Redis lookups.</summary>
+    public StoreBreakerOptions StoreBreaker { get; set; } = new();
+
     /// <summary>Default load-balancing policy: <c>p2c</c>, <c>random</c> or <c>round-robin</c>.</summary>
     public string LoadBalancing { get; set; } = "p2c";
 

@@ -8,13 +8,27 @@ namespace Entrance.Router.Invalidation;
 /// Subscribes to <c>entrance:changed</c> and to keyspace events of the route keys, and invalidates the cache.
 /// Update sources only write Redis; this is the one way changes reach the registry besides the TTL.
 /// </summary>
-public sealed class InvalidationListener(IRouteChangeFeed feed, RouteCache cache, RouterMetrics metrics, ILogger<InvalidationListener> logger) : BackgroundService
+public sealed class InvalidationListener(
+    IRouteChangeFeed feed,
+    RouteCache cache,
+    RouterMetrics metrics,
+    TimeProvider time,
+    ILogger<InvalidationListener> logger) : BackgroundService
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan KeyspaceRecheck = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often Redis's keyspace-event flags are read again (they can be switched at run time).</summary>
+    public static readonly TimeSpan KeyspaceRecheck = TimeSpan.FromSeconds(15);
 
     private volatile bool _subscribed;
     private volatile bool _keyspaceEvents;
+    private int _keyspaceChecks;
+
+    /// <summary>How many times the keyspace-event flags were read, so a test can tell a check that ran from one that did not.</summary>
+    public int KeyspaceChecks => Volatile.Read(ref _keyspaceChecks);
+
+    /// <summary>Whether the last check found keyspace events on (false also when unknown or not checked yet).</summary>
+    public bool KeyspaceEvents => _keyspaceEvents;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -42,18 +56,19 @@ public sealed class InvalidationListener(IRouteChangeFeed feed, RouteCache cache
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning("Cannot subscribe to invalidations yet ({Reason}); routes refresh by TTL until then", ex.Message);
-                await Task.Delay(RetryDelay, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(RetryDelay, time, stoppingToken).ConfigureAwait(false);
             }
         }
 
         // Keyspace events can be switched off at run time: look again now and then, warn once per change.
         bool? reported = true;
-        using var timer = new PeriodicTimer(KeyspaceRecheck);
+        using var timer = new PeriodicTimer(KeyspaceRecheck, time);
         do
         {
             var enabled = await feed.KeyspaceEventsEnabledAsync().ConfigureAwait(false);
             _keyspaceEvents = enabled == true;
             UpdatePushed();
+            Interlocked.Increment(ref _keyspaceChecks);
             if (enabled != reported && enabled != true)
             {
                 logger.LogWarning(

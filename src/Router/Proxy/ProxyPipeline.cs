@@ -188,8 +188,9 @@ public sealed class ProxyPipeline(
 
     private BackendState? Pick(RouteEntry route, List<BackendState>? tried)
     {
-        var live = route.Live(time.GetUtcNow().ToUnixTimeMilliseconds(), out var panic);
-        if (panic && tried is null && route.ShouldLogPanic())
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var live = route.Live(now, out var panic);
+        if (panic && tried is null && route.ShouldLogPanic(now))
         {
             logger.LogWarning("Every backend of {Route} is marked dead; routing to all of them (panic mode)", route.Record.RouteName);
         }
@@ -200,13 +201,38 @@ public sealed class ProxyPipeline(
         }
 
         // A retry: any live backend not tried yet; when the live ones are exhausted, the rest of them.
-        var untried = live.Where(b => !tried.Contains(b)).ToArray();
-        if (untried.Length == 0)
+        var untried = Untried(live, tried) ?? Untried(route.Backends, tried);
+        return untried is null ? null : route.Policy.Pick(route, untried);
+    }
+
+    /// <summary>The backends of <paramref name="candidates"/> not in <paramref name="tried"/>; null when none is left. Only retries pay for it.</summary>
+    private static BackendState[]? Untried(BackendState[] candidates, List<BackendState> tried)
+    {
+        var left = 0;
+        foreach (var b in candidates)
         {
-            untried = route.Backends.Where(b => !tried.Contains(b)).ToArray();
+            if (!tried.Contains(b))
+            {
+                left++;
+            }
         }
 
-        return untried.Length == 0 ? null : route.Policy.Pick(route, untried);
+        if (left == 0)
+        {
+            return null;
+        }
+
+        var untried = new BackendState[left];
+        var n = 0;
+        foreach (var b in candidates)
+        {
+            if (!tried.Contains(b))
+            {
+                untried[n++] = b;
+            }
+        }
+
+        return untried;
     }
 
     /// <summary>An idempotent request without a body can be sent again after a failure before any response.</summary>

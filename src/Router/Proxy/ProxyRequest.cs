@@ -16,10 +16,19 @@ public sealed class ProxyRequest
     /// <summary>nginx's status for a request whose client closed the connection before the answer; logged and counted, never sent.</summary>
     public const int ClientClosedStatus = 499;
 
-    /// <summary><see cref="Stopwatch.GetTimestamp"/> when the router took the request.</summary>
+    public ProxyRequest()
+        : this(DateTimeOffset.UtcNow)
+    {
+    }
+
+    /// <param name="startedAtUtc">The wall-clock time of arrival, from the router's <see cref="TimeProvider"/>.</param>
+    public ProxyRequest(DateTimeOffset startedAtUtc) => StartedAtUtc = startedAtUtc;
+
+    /// <summary><see cref="Stopwatch.GetTimestamp"/> when the router took the request (durations are measured, not decided, so they stay on the Stopwatch).</summary>
     public long StartedAt { get; } = Stopwatch.GetTimestamp();
 
-    public DateTimeOffset StartedAtUtc { get; } = DateTimeOffset.UtcNow;
+    /// <summary>When the router took the request, for the access log.</summary>
+    public DateTimeOffset StartedAtUtc { get; }
 
     /// <summary>The request id sent to the backend and written to the access log (the client's, or a new one).</summary>
     public string? RequestId { get; set; }

@@ -11,11 +11,11 @@ namespace Entrance.Router.Proxy;
 /// gives it an id and a byte counter and arranges debug headers; at the end it hands the facts to the metrics and the
 /// access log. The pipeline only records facts; this is the one place that reads them.
 /// </summary>
-public sealed class RequestObserver(RouterMetrics metrics, AccessLogWriter accessLog, DebugResponseHeaders debugHeaders)
+public sealed class RequestObserver(RouterMetrics metrics, AccessLogWriter accessLog, DebugResponseHeaders debugHeaders, TimeProvider time)
 {
     public ProxyRequest Start(HttpContext context)
     {
-        var request = new ProxyRequest { RequestId = RequestId.From(context.Request) };
+        var request = new ProxyRequest(time.GetUtcNow()) { RequestId = RequestId.From(context.Request) };
         context.Features.Set(request);
         if (accessLog.Enabled && context.Features.Get<IHttpResponseBodyFeature>() is { } body)
         {

@@ -11,22 +11,20 @@ public sealed class BackendRegistry : IDisposable
     private static readonly TimeSpan IdleLimit = TimeSpan.FromMinutes(10);
 
     private readonly ConcurrentDictionary<string, BackendState> _states = new(StringComparer.Ordinal);
-    private readonly Timer _sweep;
+    private readonly TimeProvider _time;
+    private readonly ITimer _sweep;
 
-    public BackendRegistry()
+    public BackendRegistry(TimeProvider? time = null)
     {
-        _sweep = new Timer(_ => Sweep(), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        _time = time ?? TimeProvider.System;
+        _sweep = _time.CreateTimer(static s => ((BackendRegistry)s!).Sweep(), this, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
     }
 
-    public int Count => _states.Count;
-
-    public BackendState Get(string url) => _states.GetOrAdd(url, static u => new BackendState(u));
-
-    public bool TryGet(string url, out BackendState? state) => _states.TryGetValue(url, out state);
+    public BackendState Get(string url) => _states.GetOrAdd(url, static (u, time) => new BackendState(u, time), _time);
 
     internal void Sweep()
     {
-        var cutoff = Environment.TickCount64 - (long)IdleLimit.TotalMilliseconds;
+        var cutoff = _time.GetMonotonicMs() - (long)IdleLimit.TotalMilliseconds;
         foreach (var (url, state) in _states)
         {
             if (state.InFlight == 0 && state.LastUsedMs < cutoff)

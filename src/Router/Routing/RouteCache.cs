@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Entrance.Core.Hosts;
 using Entrance.Core.Store;
 using Entrance.Router.Configuration;
@@ -8,56 +7,18 @@ using Microsoft.Extensions.Options;
 
 namespace Entrance.Router.Routing;
 
-/// <summary>Where an answer came from.</summary>
-public enum RouteLookupSource
-{
-    /// <summary>A fresh cache entry.</summary>
-    Cache,
-
-    /// <summary>A Redis round trip made for this request (or one it joined).</summary>
-    Store,
-
-    /// <summary>Redis could not answer; the last known answer, past its TTL.</summary>
-    Stale,
-}
-
-/// <summary>A host's answer: its route (null for "no such host") and where the answer came from.</summary>
-public readonly record struct RouteLookup(RouteEntry? Entry, RouteLookupSource Source, CacheSlot Slot);
-
-/// <summary>One cached answer. Invalidation marks it stale instead of removing it, so it can still be served while Redis is down.</summary>
-public sealed class CacheSlot(RouteEntry? entry, long freshUntilMs, long storedAtMs)
-{
-    private long _freshUntilMs = freshUntilMs;
-
-    public RouteEntry? Entry { get; } = entry;
-
-    /// <summary><see cref="Environment.TickCount64"/> until which the answer is served without asking Redis.</summary>
-    public long FreshUntilMs => Volatile.Read(ref _freshUntilMs);
-
-    public long StoredAtMs { get; } = storedAtMs;
-
-    public void MarkStale() => Volatile.Write(ref _freshUntilMs, 0);
-
-    public void CapFreshness(long untilMs)
-    {
-        long current;
-        while ((current = Volatile.Read(ref _freshUntilMs)) > untilMs
-               && Interlocked.CompareExchange(ref _freshUntilMs, untilMs, current) != current)
-        {
-        }
-    }
-}
-
 /// <summary>
 /// The route registry of this router: host → route, from a size-bounded in-memory cache in front of the store.
-/// Misses are single-flight per host and limited in concurrency; invalidations mark answers stale.
+/// A miss goes through <see cref="SingleFlight{TResult}"/>, <see cref="StoreCircuitBreaker"/> and
+/// <see cref="LookupLimiter"/>; invalidations mark answers stale. Freshness and the stale limit are judged on the
+/// slots' own times from the injected <see cref="TimeProvider"/>; the MemoryCache's own expiry only reclaims memory.
 /// </summary>
 public sealed class RouteCache : IDisposable
 {
     private readonly MemoryCache _cache;
-    private readonly ConcurrentDictionary<string, Task<RouteLookup>> _inflight = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _lookups;
-    private readonly StoreCircuitBreaker _breaker = new(threshold: 3, breakDuration: TimeSpan.FromMilliseconds(500));
+    private readonly SingleFlight<RouteLookup> _singleFlight = new();
+    private readonly LookupLimiter _limiter;
+    private readonly StoreCircuitBreaker _breaker;
     private readonly IRouteStore _store;
     private readonly BackendRegistry _backends;
     private readonly LoadBalancingPolicies _policies;
@@ -67,7 +28,7 @@ public sealed class RouteCache : IDisposable
     private readonly long _notifiedTtlMs;
     private long _ttlMs;
     private readonly TimeSpan _maxStale;
-    private readonly TimeSpan _lookupQueueTimeout;
+    private readonly long _maxStaleMs;
     private long _generation;
 
     public RouteCache(
@@ -88,8 +49,9 @@ public sealed class RouteCache : IDisposable
         _notifiedTtlMs = Math.Max(_pollingTtlMs, (long)o.NotifiedCacheTtl.TotalMilliseconds);
         _ttlMs = _pollingTtlMs;
         _maxStale = o.MaxStale;
-        _lookupQueueTimeout = o.RedisTimeout;
-        _lookups = new SemaphoreSlim(o.MaxConcurrentLookups, o.MaxConcurrentLookups);
+        _maxStaleMs = (long)o.MaxStale.TotalMilliseconds;
+        _limiter = new LookupLimiter(o.MaxConcurrentLookups, o.RedisTimeout, time);
+        _breaker = new StoreCircuitBreaker(o.StoreBreaker.Threshold, o.StoreBreaker.BreakDuration, time);
         _cache = new MemoryCache(new MemoryCacheOptions
         {
             SizeLimit = o.CacheSizeLimit,
@@ -106,6 +68,9 @@ public sealed class RouteCache : IDisposable
     /// <summary>The TTL given to answers stored now.</summary>
     public TimeSpan CurrentTtl => TimeSpan.FromMilliseconds(Interlocked.Read(ref _ttlMs));
 
+    /// <summary>Now on the cache's clock, in the unit of <see cref="CacheSlot"/>'s times.</summary>
+    public long NowMs => _time.GetMonotonicMs();
+
     /// <summary>
     /// Whether every change is pushed to this router right now. While it is, answers get the longer notified TTL;
     /// when it stops, answers are capped back to the polling TTL so none outlives it.
@@ -118,7 +83,7 @@ public sealed class RouteCache : IDisposable
             return;
         }
 
-        var cap = Environment.TickCount64 + _pollingTtlMs;
+        var cap = _time.GetMonotonicMs() + _pollingTtlMs;
         foreach (var key in _cache.Keys)
         {
             if (_cache.TryGetValue(key, out CacheSlot? slot))
@@ -131,12 +96,12 @@ public sealed class RouteCache : IDisposable
     /// <summary>Resolves a normalised host. Throws <see cref="RouteStoreUnavailableException"/> when Redis cannot answer and nothing is cached.</summary>
     public ValueTask<RouteLookup> GetAsync(string host)
     {
-        if (_cache.TryGetValue(host, out CacheSlot? slot) && slot!.FreshUntilMs > Environment.TickCount64)
+        if (_cache.TryGetValue(host, out CacheSlot? slot) && slot!.FreshUntilMs > _time.GetMonotonicMs())
         {
             return new ValueTask<RouteLookup>(new RouteLookup(slot.Entry, RouteLookupSource.Cache, slot));
         }
 
-        return new ValueTask<RouteLookup>(LookupSingleFlightAsync(host, slot));
+        return new ValueTask<RouteLookup>(_singleFlight.RunAsync(host, (this, slot), static (h, s) => s.Item1.LookupAsync(h, s.Item2)));
     }
 
     /// <summary>The cached answer without touching Redis or the entry's recency, for introspection.</summary>
@@ -175,35 +140,6 @@ public sealed class RouteCache : IDisposable
         }
     }
 
-    private async Task<RouteLookup> LookupSingleFlightAsync(string host, CacheSlot? previous)
-    {
-        // Register our own task before looking up, and remove exactly it afterwards: a finished lookup never stays in the map.
-        var flight = new TaskCompletionSource<RouteLookup>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var existing = _inflight.GetOrAdd(host, flight.Task);
-        if (existing != flight.Task)
-        {
-            var joined = await existing.ConfigureAwait(false);
-            return joined with { Source = joined.Source == RouteLookupSource.Cache ? RouteLookupSource.Store : joined.Source };
-        }
-
-        try
-        {
-            var result = await LookupAsync(host, previous).ConfigureAwait(false);
-            flight.SetResult(result);
-            return result;
-        }
-        catch (Exception ex)
-        {
-            flight.SetException(ex);
-            _ = flight.Task.Exception; // observed here; joiners rethrow it themselves
-            throw;
-        }
-        finally
-        {
-            _inflight.TryRemove(new KeyValuePair<string, Task<RouteLookup>>(host, flight.Task));
-        }
-    }
-
     private async Task<RouteLookup> LookupAsync(string host, CacheSlot? previous)
     {
         var generation = Interlocked.Read(ref _generation);
@@ -212,25 +148,31 @@ public sealed class RouteCache : IDisposable
         {
             record = await ResolveGuardedAsync(host).ConfigureAwait(false);
         }
-        catch (RouteStoreUnavailableException ex) when (previous is not null)
+        catch (RouteStoreUnavailableException ex) when (previous is not null && WithinStaleLimit(previous))
         {
             _logger.LogDebug("Serving stale route for {Host}: {Reason}", host, ex.Message);
             return new RouteLookup(previous.Entry, RouteLookupSource.Stale, previous);
         }
 
         var entry = record is null ? null : Build(host, record);
-        var now = Environment.TickCount64;
-        var fresh = Interlocked.Read(ref _generation) == generation ? now + Jittered(Interlocked.Read(ref _ttlMs)) : 0;
+        var now = _time.GetMonotonicMs();
+        var ttlMs = Interlocked.Read(ref _ttlMs);
+        var fresh = Interlocked.Read(ref _generation) == generation ? now + Jittered(ttlMs) : 0;
         var slot = new CacheSlot(entry, fresh, now);
         _cache.Set(host, slot, new MemoryCacheEntryOptions
         {
             Size = 1,
-            // Positive answers outlive their TTL to be served while Redis is down; "not found" is worth little once old.
-            AbsoluteExpirationRelativeToNow = entry is null ? TimeSpan.FromMilliseconds(Math.Max(Interlocked.Read(ref _ttlMs), 1)) : _maxStale,
+            // Memory only (the limits that count are WithinStaleLimit's): positive answers outlive their TTL to be
+            // served while Redis is down; "not found" is worth little once old.
+            AbsoluteExpirationRelativeToNow = entry is null ? TimeSpan.FromMilliseconds(Math.Max(ttlMs, 1)) : _maxStale,
             Priority = entry is null ? CacheItemPriority.Low : CacheItemPriority.Normal,
         });
         return new RouteLookup(entry, RouteLookupSource.Store, slot);
     }
+
+    /// <summary>A last known answer may stand in for Redis up to <c>MaxStale</c> after it was read; "not found" for one TTL.</summary>
+    private bool WithinStaleLimit(CacheSlot previous) =>
+        _time.GetMonotonicMs() - previous.StoredAtMs <= (previous.Entry is null ? Interlocked.Read(ref _ttlMs) : _maxStaleMs);
 
     /// <summary>One Redis lookup behind the circuit breaker and the concurrency limit.</summary>
     private async Task<RouteRecord?> ResolveGuardedAsync(string host)
@@ -240,7 +182,7 @@ public sealed class RouteCache : IDisposable
             throw new RouteStoreUnavailableException(_store.IsConnected ? "Redis circuit open" : "Redis is not connected");
         }
 
-        if (!await _lookups.WaitAsync(_lookupQueueTimeout).ConfigureAwait(false))
+        if (!await _limiter.TryEnterAsync().ConfigureAwait(false))
         {
             _breaker.Abandon();
             throw new RouteStoreUnavailableException($"too many Redis lookups in flight for {host}");
@@ -259,7 +201,7 @@ public sealed class RouteCache : IDisposable
         }
         finally
         {
-            _lookups.Release();
+            _limiter.Exit();
         }
     }
 
@@ -300,6 +242,6 @@ public sealed class RouteCache : IDisposable
     public void Dispose()
     {
         _cache.Dispose();
-        _lookups.Dispose();
+        _limiter.Dispose();
     }
 }

@@ -7,11 +7,10 @@ namespace Entrance.Router.Routing;
 public sealed class RouteEntry
 {
     private readonly long[] _deadUntil; // per backend, unix ms; 0 when alive
+    private readonly int[] _recordIndexes;
     private LiveSet _live;
     private int _roundRobin;
     private long _panicLoggedMs;
-
-    private readonly int[] _recordIndexes;
 
     public RouteEntry(RouteRecord record, BackendState[] backends, int[] recordIndexes, long[] deadUntil, ILoadBalancingPolicy policy)
     {
@@ -20,7 +19,7 @@ public sealed class RouteEntry
         _recordIndexes = recordIndexes;
         _deadUntil = deadUntil;
         Policy = policy;
-        _live = ComputeLive(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        _live = new LiveSet(backends, false, long.MinValue); // computed on the first pick, with the caller's clock
     }
 
     public RouteRecord Record { get; }
@@ -70,12 +69,11 @@ public sealed class RouteEntry
         return true;
     }
 
-    /// <summary>True at most once every 10 s per route, so panic mode is logged without a line per request.</summary>
-    public bool ShouldLogPanic()
+    /// <summary>True at most once every 10 s per route (<paramref name="nowUnixMs"/> the caller's clock), so panic mode is logged without a line per request.</summary>
+    public bool ShouldLogPanic(long nowUnixMs)
     {
-        var now = Environment.TickCount64;
         var last = Volatile.Read(ref _panicLoggedMs);
-        return (last == 0 || now - last >= 10_000) && Interlocked.CompareExchange(ref _panicLoggedMs, now, last) == last;
+        return (last == 0 || nowUnixMs - last >= 10_000) && Interlocked.CompareExchange(ref _panicLoggedMs, nowUnixMs, last) == last;
     }
 
     internal int NextRoundRobin() => Interlocked.Increment(ref _roundRobin);

@@ -1,9 +1,14 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace Entrance.Router.Routing;
 
 public static class RoutingServiceCollectionExtensions
 {
     public static IServiceCollection AddRouteCache(this IServiceCollection services)
     {
+        // The one clock of the request path (cache TTL, stale limit, breaker, dead marks, panic-log throttle);
+        // tests replace it with a FakeTimeProvider.
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<BackendRegistry>();
         services.AddSingleton<RouteCache>();
         return services;

@@ -1,5 +1,8 @@
 using System.Net;
+using Entrance.Router.Routing;
 using Entrance.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Entrance.Router.Tests.DeadBackends;
 
@@ -85,7 +88,7 @@ public class DeadBackendTests(RedisFixture redis) : IClassFixture<RedisFixture>,
         await redis.Server.CliAsync("RPUSH", "frontend:h.example.com", "h", _backends[0].Url, refusing);
         var sub = redis.Server.Client.GetSubscriber();
         var events = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await sub.SubscribeAsync("dead", (_, m) => events.TrySetResult(m!));
+        await sub.SubscribeAsync(StackExchange.Redis.RedisChannel.Literal("dead"), (_, m) => events.TrySetResult(m!));
 
         for (var i = 0; i < 10; i++)
         {
@@ -151,5 +154,42 @@ public class DeadBackendTests(RedisFixture redis) : IClassFixture<RedisFixture>,
         using var response = await _router.GetAsync("p.example.com");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // Routed because of panic mode, not because the dead marks went unread.
+        var entry = _router.Service<RouteCache>().Peek("p.example.com")?.Entry;
+        Assert.NotNull(entry);
+        entry.Live(NowMs, out var panic);
+        Assert.True(panic);
+    }
+
+    [Fact]
+    public async Task Forward_DeadMarkExpires_BackInRotationWithoutRedis()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var router = await RouterHost.StartAsync(redis.Server, b => b.Services.AddSingleton<TimeProvider>(time),
+            "Entrance:CacheTtl=00:10:00", "Entrance:NotifiedCacheTtl=00:10:00");
+        await RouterHost.WaitForSubscriberAsync(redis.Server, subscribers: 2);
+        await redis.Server.CliAsync("SADD", "entrance:backends:x.example.com", _backends[0].Url, _backends[1].Url);
+        await redis.Server.CliAsync("HSET", "entrance:host:x.example.com", "lb", "round-robin");
+        var until = time.GetUtcNow().ToUnixTimeMilliseconds() + 60_000;
+        await redis.Server.CliAsync("ZADD", "entrance:dead:x.example.com", until.ToString(), _backends[0].Url);
+        await Task.Delay(300); // the writes' keyspace events land before the answer is cached
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal("b2", await router.GetBodyAsync("x.example.com"));
+        }
+
+        var lookups = await Proxy.ProxyPipelineTests.LookupCountAsync(redis.Server);
+        time.Advance(TimeSpan.FromSeconds(60));
+
+        var bodies = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            bodies.Add(await router.GetBodyAsync("x.example.com"));
+        }
+
+        Assert.Equal(5, bodies.Count(b => b == "b1"));
+        Assert.Equal(5, bodies.Count(b => b == "b2"));
+        // The cached entry's own clock check brought it back: Redis was not asked again.
+        Assert.Equal(lookups, await Proxy.ProxyPipelineTests.LookupCountAsync(redis.Server));
     }
 }

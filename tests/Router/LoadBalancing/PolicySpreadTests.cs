@@ -40,8 +40,8 @@ public class PolicySpreadTests(RedisFixture redis) : IClassFixture<RedisFixture>
     {
         var counts = await SpreadAsync(policy + ".example.com", policy);
 
-        Assert.Equal(3, counts.Count);
-        // Expected 100 each; 50 is more than 7 standard deviations below for random picks.
+        // counts holds every backend from the start (0 included), so this checks each one. Expected 100 each;
+        // 50 is more than 7 standard deviations below for random picks.
         Assert.All(counts.Values, c => Assert.InRange(c, 50, 150));
     }
 

@@ -125,6 +125,10 @@ public class ProxyPipelineTests(RedisFixture redis) : IClassFixture<RedisFixture
         {
             Assert.Contains("X-Entrance-Error: invalid-host", headers);
         }
+        else
+        {
+            Assert.DoesNotContain("X-Entrance-Error", headers);
+        }
 
         Assert.Equal(before, await LookupCountAsync(redis.Server));
     }

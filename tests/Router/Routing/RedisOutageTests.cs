@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using Entrance.Router.Proxy;
 using Entrance.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Entrance.Router.Tests.Routing;
 
@@ -26,8 +28,10 @@ public class RedisOutageTests : IAsyncLifetime
     [Fact]
     public async Task Get_RedisKilledUnderLoad_CachedHostsKeepWorkingNewHostsFail503FastThenRecover()
     {
-        // A short TTL so cached answers go stale during the outage; a long Redis timeout so waiting on it would show.
-        await using var router = await RouterHost.StartAsync(_redis, "Entrance:CacheTtl=00:00:00.200", "Entrance:NotifiedCacheTtl=00:00:00.200", "Entrance:RedisTimeout=00:00:02");
+        // The cache's clock is the test's: cached answers go stale when it says so. A long Redis timeout so waiting on it would show.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var router = await RouterHost.StartAsync(_redis, b => b.Services.AddSingleton<TimeProvider>(time),
+            "Entrance:CacheTtl=00:00:00.200", "Entrance:NotifiedCacheTtl=00:00:00.200", "Entrance:RedisTimeout=00:00:02");
         var hosts = Enumerable.Range(1, 5).Select(i => $"app{i}.example.com").ToArray();
         foreach (var host in hosts)
         {
@@ -59,7 +63,8 @@ public class RedisOutageTests : IAsyncLifetime
 
         await Task.Delay(300);
         _redis.Kill();
-        await Task.Delay(1000); // well past the TTL: every cached answer is stale now
+        time.Advance(TimeSpan.FromSeconds(1)); // well past the TTL: every cached answer is stale now
+        await Task.Delay(300); // the load runs on stale answers meanwhile
 
         var latencies = new List<TimeSpan>();
         for (var i = 0; i < 10; i++)
@@ -85,6 +90,7 @@ public class RedisOutageTests : IAsyncLifetime
         await _redis.CliAsync("SADD", "entrance:backends:after.example.com", _backend.Url);
         await Eventually.TrueAsync(async () =>
         {
+            time.Advance(TimeSpan.FromMilliseconds(100)); // the breaker's break passes on the same clock
             using var response = await router.GetAsync("after.example.com");
             return response.StatusCode == HttpStatusCode.OK;
         }, TimeSpan.FromSeconds(15), "new routes work after Redis returns");

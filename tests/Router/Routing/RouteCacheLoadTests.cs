@@ -22,16 +22,28 @@ public class RouteCacheLoadTests(RedisFixture redis) : IClassFixture<RedisFixtur
     [Fact]
     public async Task Get_ConcurrentMissesForOneHost_OneRedisLookup()
     {
-        await using var router = await RouterHost.StartAsync(redis.Server, "Entrance:CacheTtl=00:01:00");
+        // Redis's answer is held back until the requests pile up, so they surely overlap: without single flight each would look up.
+        CountingStore? counting = null;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var router = await RouterHost.StartAsync(redis.Server, builder =>
+        {
+            builder.Services.RemoveAll<IRouteStore>();
+            builder.Services.AddSingleton<IRouteStore>(sp => counting = new CountingStore(sp.GetRequiredService<RedisRouteStore>(), gate.Task));
+        }, "Entrance:CacheTtl=00:01:00");
         await RouterHost.WaitForSubscriberAsync(redis.Server);
         await redis.Server.CliAsync("SADD", "entrance:backends:sf.example.com", _backend.Url);
         // Let the write's own keyspace event land first: a lookup overlapping an invalidation is (rightly) not trusted.
         await Task.Delay(300);
         var before = await Proxy.ProxyPipelineTests.LookupCountAsync(redis.Server);
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => router.GetAsync("sf.example.com")));
+        var requests = Enumerable.Range(0, 50).Select(_ => router.GetAsync("sf.example.com")).ToArray();
+        await Eventually.TrueAsync(() => Task.FromResult(counting?.Calls >= 1), TimeSpan.FromSeconds(10), "the first miss reached the store");
+        await Task.Delay(300); // the other 49 arrive and join (or, without single flight, call the store too)
+        gate.SetResult();
+        var responses = await Task.WhenAll(requests);
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(1, counting!.Calls);
         Assert.Equal(before + 1, await Proxy.ProxyPipelineTests.LookupCountAsync(redis.Server));
     }
 
@@ -75,11 +87,14 @@ public class RouteCacheLoadTests(RedisFixture redis) : IClassFixture<RedisFixtur
         Assert.True(growth < 64L * 1024 * 1024, $"heap grew by {growth / 1024 / 1024} MB");
     }
 
-    /// <summary>The real Redis store, with a count of lookups in flight at once.</summary>
-    private sealed class CountingStore(IRouteStore inner) : IRouteStore
+    /// <summary>The real Redis store, with a count of lookups (and of those in flight at once), optionally held until a gate opens.</summary>
+    private sealed class CountingStore(IRouteStore inner, Task? gate = null) : IRouteStore
     {
+        private int _calls;
         private int _inFlight;
         private int _max;
+
+        public int Calls => Volatile.Read(ref _calls);
 
         public int MaxInFlight => Volatile.Read(ref _max);
 
@@ -87,6 +102,12 @@ public class RouteCacheLoadTests(RedisFixture redis) : IClassFixture<RedisFixtur
 
         public async Task<RouteRecord?> ResolveAsync(string host, CancellationToken cancellationToken = default)
         {
+            Interlocked.Increment(ref _calls);
+            if (gate is not null)
+            {
+                await gate;
+            }
+
             var now = Interlocked.Increment(ref _inFlight);
             int seen;
             while (now > (seen = Volatile.Read(ref _max)) && Interlocked.CompareExchange(ref _max, now, seen) != seen)

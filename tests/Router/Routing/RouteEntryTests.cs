@@ -59,12 +59,15 @@ public class RouteEntryTests
     }
 
     [Fact]
-    public void ShouldLogPanic_RepeatedCalls_OnlyFirstWithinTenSeconds()
+    public void ShouldLogPanic_RepeatedCalls_OnceEveryTenSeconds()
     {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var entry = Entry(0);
 
-        Assert.True(entry.ShouldLogPanic());
-        Assert.False(entry.ShouldLogPanic());
-        Assert.False(entry.ShouldLogPanic());
+        Assert.True(entry.ShouldLogPanic(now));
+        Assert.False(entry.ShouldLogPanic(now));
+        Assert.False(entry.ShouldLogPanic(now + 9_999));
+        Assert.True(entry.ShouldLogPanic(now + 10_000));
+        Assert.False(entry.ShouldLogPanic(now + 10_001));
     }
 }
