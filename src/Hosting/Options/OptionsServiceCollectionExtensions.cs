@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Entrance.Hosting.Options;
@@ -12,9 +13,9 @@ public static class OptionsServiceCollectionExtensions
     public static OptionsBuilder<TOptions> AddValidatedOptions<TOptions>(this IServiceCollection services, IConfiguration section)
         where TOptions : class
     {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, AttributeValidation<TOptions>>());
         return services.AddOptions<TOptions>()
             .Bind(section)
-            .ValidateDataAnnotations()
             .ValidateOnStart();
     }
 }
