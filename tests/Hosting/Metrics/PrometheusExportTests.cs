@@ -130,4 +130,20 @@ public sealed class PrometheusExportTests : IDisposable
         Assert.DoesNotContain("entrance_mine_total", text);
         Assert.DoesNotContain("system_runtime_", text);
     }
+
+    [Fact]
+    public async Task Export_MeterNotListed_NotEvenListenedTo()
+    {
+        // Per-request meters left out must cost nothing: no listener (ours, or prometheus-net's default one, which
+        // would listen to every meter) enables their instruments.
+        var (export, meters) = Start();
+        var hosting = meters.Create("Microsoft.AspNetCore.Hosting").CreateCounter<long>("requests");
+        var listed = meters.Create("Entrance").CreateCounter<long>("listed_total");
+        await export.RenderAsync();
+        using var defaultRegistryScrape = new MemoryStream();
+        await Prometheus.Metrics.DefaultRegistry.CollectAndExportAsTextAsync(defaultRegistryScrape);
+
+        Assert.False(hosting.Enabled);
+        Assert.True(listed.Enabled);
+    }
 }
