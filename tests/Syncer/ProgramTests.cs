@@ -33,12 +33,14 @@ public class ProgramTests
     public async Task Main_BadSettings_AllInOneLineBeforeCredentialsAndExitTwo()
     {
         await using var syncer = SyncerProcess.Start("x", "--Kubernetes:Kubeconfig", "/nonexistent/kubeconfig", "--Entrance:Redis", "127.0.0.1:1",
-            "--Syncer:ResyncInterval", "-00:00:01", "--Syncer:IngressClass", " ");
+            "--Syncer:ResyncInterval", "-00:00:01", "--Syncer:IngressClass", " ", "--Syncer:LeaderElection:RetryPeriod", "00:00:30");
 
         var code = await syncer.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(2, code);
-        Assert.Contains("entrance-syncer: configuration error: Syncer:ResyncInterval must be positive; Syncer:IngressClass must be set", syncer.Log);
+        var line = syncer.Log.Split('\n').Single(l => l.StartsWith("entrance-syncer: configuration error: ", StringComparison.Ordinal));
+        Assert.Contains("Syncer:ResyncInterval must be positive; Syncer:IngressClass must be set", line);
+        Assert.Contains("Syncer:LeaderElection:RetryPeriod must be shorter than RenewDeadline", line);
         Assert.DoesNotContain("kubeconfig not found", syncer.Log);
         Assert.DoesNotContain("   at ", syncer.Log);
     }

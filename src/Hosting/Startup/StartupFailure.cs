@@ -17,6 +17,14 @@ public sealed record StartupFailure(string Message, int ExitCode)
 
     public static StartupFailure? From(Exception exception)
     {
+        // ValidateOnStart reports several failing options types together: still one line, every failure in it.
+        if (exception is AggregateException { InnerExceptions.Count: > 1 } several
+            && several.InnerExceptions.All(i => i is OptionsValidationException))
+        {
+            var failures = several.InnerExceptions.Cast<OptionsValidationException>().SelectMany(i => i.Failures);
+            return new("configuration error: " + string.Join("; ", failures), ConfigurationExitCode);
+        }
+
         var e = exception is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerExceptions[0] : exception;
         return e switch
         {

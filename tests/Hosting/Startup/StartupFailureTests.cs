@@ -14,6 +14,16 @@ public class StartupFailureTests
     }
 
     [Fact]
+    public void From_SeveralOptionsTypesFailing_AllFailuresInOneLine()
+    {
+        var failure = StartupFailure.From(new AggregateException(
+            new OptionsValidationException("A", typeof(object), ["A must be set"]),
+            new OptionsValidationException("B", typeof(object), ["B must be positive", "C must be set"])));
+
+        Assert.Equal(new StartupFailure("configuration error: A must be set; B must be positive; C must be set", StartupFailure.ConfigurationExitCode), failure);
+    }
+
+    [Fact]
     public void From_StartupConfigurationException_ConfigurationErrorExitTwo()
     {
         var failure = StartupFailure.From(new StartupConfigurationException("kubeconfig not found: /x", new InvalidOperationException("kubeconfig not found: /x")));
