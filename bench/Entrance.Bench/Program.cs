@@ -11,7 +11,7 @@ return args.FirstOrDefault() switch
 
 static int RunMicro(string[] rest)
 {
-    BenchmarkSwitcher.FromTypes([typeof(HotPathBenchmarks)]).Run(rest.Length == 0 ? ["--filter", "*"] : rest);
+    BenchmarkSwitcher.FromTypes([typeof(HotPathBenchmarks), typeof(MetricsBenchmarks)]).Run(rest.Length == 0 ? ["--filter", "*"] : rest);
     return 0;
 }
 

@@ -68,10 +68,11 @@ run_wrk() { # name url
   eval "${3}=$rps"
 }
 
-# The router's own counters: requests answered, CPU seconds and bytes allocated (from /metrics on the admin port).
+# The router's own counters: requests answered, CPU seconds (prometheus-net's process collector) and bytes allocated
+# (the runtime's System.Runtime meter), from /metrics on the admin port.
 router_counters() {
   curl -s "http://127.0.0.1:$admin_port/metrics" | awk '
-    /^entrance_requests_total\{/ {r+=$2} /^process_cpu_seconds_total / {c=$2} /^dotnet_gc_allocated_bytes_total / {a=$2}
+    /^entrance_requests_total\{/ {r+=$2} /^process_cpu_seconds_total / {c=$2} /^system_runtime_dotnet_gc_heap_total_allocated / {a=$2}
     END {printf "%d %s %s\n", r, c, a}'
 }
 

@@ -1,3 +1,4 @@
+using Entrance.Hosting.Logging;
 using Entrance.Router.AccessLog;
 using Entrance.Router.Admin;
 using Entrance.Router.Configuration;
@@ -5,7 +6,6 @@ using Entrance.Router.DebugHeaders;
 using Entrance.Router.DeadBackends;
 using Entrance.Router.Invalidation;
 using Entrance.Router.LoadBalancing;
-using Entrance.Router.Logging;
 using Entrance.Router.Metrics;
 using Entrance.Router.Proxy;
 using Entrance.Router.Routing;

@@ -1,6 +1,10 @@
+using Entrance.Hosting.Logging;
+using Entrance.Hosting.Options;
+using Entrance.Hosting.Startup;
 using Entrance.Syncer.Admin;
 using Entrance.Syncer.Configuration;
 using Entrance.Syncer.Sync;
+using Microsoft.Extensions.Options;
 
 namespace Entrance.Syncer;
 
@@ -9,44 +13,50 @@ public static class SyncerApp
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
+        // Its only listener is the admin one: Urls in appsettings.json (http://+:9090), ASPNETCORE_URLS or --urls.
         var builder = WebApplication.CreateBuilder(args);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        });
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Services.Configure<SyncerOptions>(builder.Configuration.GetSection(SyncerOptions.Section));
-        builder.Services.Configure<LeaderElectionOptions>(builder.Configuration.GetSection(LeaderElectionOptions.Section));
-        builder.Services.Configure<KubernetesOptions>(builder.Configuration.GetSection(KubernetesOptions.Section));
-        builder.Services.Configure<RedisOptions>(builder.Configuration.GetSection(RedisOptions.Section));
-        builder.Services.AddSingleton<SyncerRuntime>();
+        builder.AddEntranceLogging();
+        builder.Services.AddSyncerOptions(builder.Configuration);
+        builder.Services.AddSingleton(RuntimeFromSettings);
         builder.Services.AddHostedService<SyncerWorker>();
+        builder.Services.AddSyncerAdmin(builder.Configuration);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         configure?.Invoke(builder);
 
         var app = builder.Build();
-        // Fail fast, before listening, on bad configuration (credentials, Redis string, lease timings).
+        // Fail fast, before listening: every setting first (all failures in one line), then what is built from them
+        // (credentials, Redis string).
+        app.Services.GetService<IStartupValidator>()?.Validate();
         _ = app.Services.GetRequiredService<SyncerRuntime>();
-        app.MapAdmin();
+        app.MapSyncerAdmin();
         return app;
     }
 
-    /// <summary>Whether a startup failure is a configuration mistake to report in one line, rather than a bug.</summary>
-    public static bool IsConfigurationError(Exception e, out string message)
+    private static IServiceCollection AddSyncerOptions(this IServiceCollection services, IConfiguration configuration)
     {
-        for (var inner = e; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is InvalidOperationException or ArgumentException or FormatException or YamlDotNet.Core.YamlException or System.Security.Cryptography.CryptographicException)
-            {
-                message = inner.Message;
-                return true;
-            }
-        }
+        services.AddValidatedOptions<SyncerOptions>(configuration.GetSection(SyncerOptions.Section));
+        services.AddValidatedOptions<LeaderElectionOptions>(configuration.GetSection(LeaderElectionOptions.Section));
+        services.AddValidatedOptions<KubernetesOptions>(configuration.GetSection(KubernetesOptions.Section));
+        services.AddValidatedOptions<RedisOptions>(configuration.GetSection(RedisOptions.Section));
+        services.AddSingleton<IValidateOptions<SyncerOptions>, SyncerOptionsValidation>();
+        services.AddSingleton<IValidateOptions<LeaderElectionOptions>, LeaderElectionOptionsValidation>();
+        return services;
+    }
 
-        message = e.Message;
-        return false;
+    /// <summary>
+    /// The runtime, built from the settings: what it rejects while reading them (no credentials, an unreadable or
+    /// malformed kubeconfig, a bad Redis string or certificate) is a configuration error, reported in one line.
+    /// </summary>
+    private static SyncerRuntime RuntimeFromSettings(IServiceProvider services)
+    {
+        try
+        {
+            return ActivatorUtilities.CreateInstance<SyncerRuntime>(services);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException
+                                      or YamlDotNet.Core.YamlException or System.Security.Cryptography.CryptographicException)
+        {
+            throw new StartupConfigurationException(e.Message, e);
+        }
     }
 }

@@ -1,4 +1,4 @@
-using Entrance.Router.Admin;
+using Entrance.Hosting.Admin;
 using Entrance.Router.Configuration;
 using Entrance.Testing;
 using Microsoft.AspNetCore.Builder;

@@ -1,33 +1,32 @@
+using Entrance.Hosting.Admin;
 using Entrance.Router.Routing;
 
 namespace Entrance.Router.Admin;
 
 /// <summary>Whether this router should get traffic now, and why, for <c>/readyz</c>.</summary>
-public sealed class Readiness(RouteCache cache, IHostApplicationLifetime lifetime)
+public sealed class Readiness(RouteCache cache, IHostApplicationLifetime lifetime) : IReadinessCheck
 {
-    public readonly record struct State(bool Ready, string Reason);
-
-    public State Check()
+    public ReadinessState Check()
     {
         if (!lifetime.ApplicationStarted.IsCancellationRequested)
         {
-            return new State(false, "starting: the proxy listener is not open yet");
+            return new ReadinessState(false, "starting: the proxy listener is not open yet");
         }
 
         // Load balancers should stop sending new connections while in-flight requests finish.
         if (lifetime.ApplicationStopping.IsCancellationRequested)
         {
-            return new State(false, "draining: shutting down, finishing in-flight requests");
+            return new ReadinessState(false, "draining: shutting down, finishing in-flight requests");
         }
 
         if (!cache.StoreCircuitOpen)
         {
-            return new State(true, "ready: redis reachable");
+            return new ReadinessState(true, "ready: redis reachable");
         }
 
         var cached = cache.Count;
         return cached > 0
-            ? new State(true, $"ready: redis unreachable, serving {cached} cached host(s) from memory")
-            : new State(false, "not ready: redis unreachable and no route cached");
+            ? new ReadinessState(true, $"ready: redis unreachable, serving {cached} cached host(s) from memory")
+            : new ReadinessState(false, "not ready: redis unreachable and no route cached");
     }
 }

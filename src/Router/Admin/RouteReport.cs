@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Entrance.Core.Hosts;
 using Entrance.Core.Store;
+using Entrance.Hosting.Admin;
 using Entrance.Router.Routing;
 
 namespace Entrance.Router.Admin;
@@ -11,8 +12,12 @@ namespace Entrance.Router.Admin;
 /// A fresh cached answer is shown as it is (with its TTL left) without touching Redis; otherwise the host is looked up
 /// exactly as a request would (and that answer is then cached, as a request's would be).
 /// </summary>
-public sealed class RouteReport(RouteCache cache, TimeProvider time)
+public sealed class RouteReport(RouteCache cache, TimeProvider time) : IAdminRoute
 {
+    public string Prefix => "/routes/";
+
+    Task IAdminRoute.HandleAsync(HttpContext context, string rest) => WriteAsync(context, rest);
+
     public async Task WriteAsync(HttpContext context, string rawHost)
     {
         var response = context.Response;

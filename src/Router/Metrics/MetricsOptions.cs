@@ -1,6 +1,6 @@
 namespace Entrance.Router.Metrics;
 
-/// <summary>The <c>Entrance:Metrics</c> configuration section.</summary>
+/// <summary>The router's part of the <c>Entrance:Metrics</c> section (which meters are exported: <see cref="Entrance.Hosting.Metrics.MetricsExportOptions"/>).</summary>
 public sealed class MetricsOptions
 {
     public const string Section = "Entrance:Metrics";
@@ -11,7 +11,4 @@ public sealed class MetricsOptions
     /// operator bounds them.
     /// </summary>
     public int RouteLabels { get; set; }
-
-    /// <summary>Upper bounds (seconds) of every duration histogram.</summary>
-    public static readonly double[] DurationBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 }

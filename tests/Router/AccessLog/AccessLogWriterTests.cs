@@ -12,21 +12,11 @@ namespace Entrance.Router.Tests.AccessLog;
 public sealed class AccessLogWriterTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("entrance-writer-").FullName;
-    private readonly ServiceProvider _services = new ServiceCollection().BuildServiceProvider();
-    private readonly RouterMetrics _metrics;
-    private readonly PrometheusCollector _collector;
-
-    public AccessLogWriterTests()
-    {
-        _metrics = new RouterMetrics(Options.Create(new MetricsOptions()), _services);
-        _collector = new PrometheusCollector(_metrics.Meter, MetricsOptions.DurationBuckets);
-    }
+    private readonly MetricsHarness _harness = new();
 
     public void Dispose()
     {
-        _collector.Dispose();
-        _metrics.Dispose();
-        _services.Dispose();
+        _harness.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
 
@@ -40,7 +30,7 @@ public sealed class AccessLogWriterTests : IDisposable
         Format = format,
         QueueSize = queueSize,
         FlushInterval = TimeSpan.FromHours(1), // only the final drain writes: the test controls when
-    }), _metrics);
+    }), _harness.Metrics);
 
     [Fact]
     public async Task Write_QueueFull_DropsBeyondBoundAndCountsThem()
@@ -60,7 +50,7 @@ public sealed class AccessLogWriterTests : IDisposable
         Assert.Equal(100, lines.Length);
         Assert.Contains("\"GET /n/0 HTTP/1.1\"", lines[0]);
         Assert.Contains("\"GET /n/99 HTTP/1.1\"", lines[99]);
-        Assert.Equal(30, Exposition.Parse(_collector.Render()).Value("entrance_access_log_dropped_total"));
+        Assert.Equal(30, (await _harness.ScrapeAsync()).Value("entrance_access_log_dropped_total"));
     }
 
     [Fact]
@@ -76,7 +66,7 @@ public sealed class AccessLogWriterTests : IDisposable
 
         await writer.StoppedAsync(CancellationToken.None);
 
-        Assert.Equal(12, Exposition.Parse(_collector.Render()).Value("entrance_access_log_dropped_total"));
+        Assert.Equal(12, (await _harness.ScrapeAsync()).Value("entrance_access_log_dropped_total"));
     }
 
     [Fact]

@@ -1,27 +1,12 @@
 using System.Net.Sockets;
-using Entrance.Router.Hosting;
+using Entrance.Hosting.Startup;
 using Entrance.Testing;
-using Microsoft.Extensions.Options;
 
 namespace Entrance.Router.Tests.Hosting;
 
+/// <summary>The router as a process: its bad settings and a taken port end the start with one line (the mechanism itself: tests/Hosting).</summary>
 public class StartupFailureTests(RedisFixture redis) : IClassFixture<RedisFixture>
 {
-    [Fact]
-    public void From_ValidationFailures_OneConfigurationLineExitTwo()
-    {
-        var failure = StartupFailure.From(new OptionsValidationException("Entrance", typeof(object), ["A must be positive", "B must be set"]));
-
-        Assert.Equal(new StartupFailure("configuration error: A must be positive; B must be set", StartupFailure.ConfigurationExitCode), failure);
-    }
-
-    [Fact]
-    public void From_UnexpectedException_NullSoItKeepsItsStackTrace()
-    {
-        Assert.Null(StartupFailure.From(new NullReferenceException()));
-        Assert.Null(StartupFailure.From(new InvalidOperationException("something else")));
-    }
-
     [Theory]
     [InlineData("Entrance:CacheTtl=banana", "'banana' at 'Entrance:CacheTtl'")]
     [InlineData("Entrance:CacheTtl=-00:00:01", "Entrance:CacheTtl must be positive")]

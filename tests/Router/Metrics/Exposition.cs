@@ -69,12 +69,23 @@ public sealed partial class Exposition
         return result;
     }
 
-    /// <summary>A sample's value, 0 when absent (a counter nobody touched yet); labels as name=value pairs, any order.</summary>
-    public double Value(string name, params string[] labels)
-    {
-        var pairs = labels.Select(l => l.Split('=', 2)).Select(p => (p[0], p[1])).ToList();
-        return _samples.TryGetValue(Key(name, pairs), out var v) ? v : 0;
-    }
+    /// <summary>
+    /// A sample's value; labels as name=value pairs, any order. A missing series fails the assertion (a test of an
+    /// absent metric must not pass by reading 0): use <see cref="ValueOrZero"/> where absent is a legitimate answer.
+    /// </summary>
+    public double Value(string name, params string[] labels) =>
+        _samples.TryGetValue(Key(name, labels), out var v)
+            ? v
+            : throw new Xunit.Sdk.XunitException($"no sample {Key(name, labels)} in the exposition");
+
+    /// <summary>A sample's value, or 0 when the series is absent: only for series that may legitimately not exist yet (e.g. "before" any traffic).</summary>
+    public double ValueOrZero(string name, params string[] labels) => _samples.TryGetValue(Key(name, labels), out var v) ? v : 0;
+
+    /// <summary>Whether the series exists.</summary>
+    public bool Has(string name, params string[] labels) => _samples.ContainsKey(Key(name, labels));
+
+    private static string Key(string name, string[] labels) =>
+        Key(name, labels.Select(l => l.Split('=', 2)).Select(p => (p[0], p[1])).ToList());
 
     public IEnumerable<string> SampleKeys => _samples.Keys;
 

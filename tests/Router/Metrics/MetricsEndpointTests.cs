@@ -59,9 +59,11 @@ public class MetricsEndpointTests(RedisFixture redis) : IClassFixture<RedisFixtu
         await Eventually.TrueAsync(async () =>
         {
             after = await ScrapeAsync(router);
-            return after.Value("entrance_request_duration_seconds_count") - before.Value("entrance_request_duration_seconds_count") >= 10;
+            return after.ValueOrZero("entrance_request_duration_seconds_count") - before.ValueOrZero("entrance_request_duration_seconds_count") >= 10;
         }, TimeSpan.FromSeconds(10), "all 10 requests recorded");
-        double Delta(string name, params string[] labels) => after.Value(name, labels) - before.Value(name, labels);
+        // A series may not exist before its first event (labelled counters appear with their first value): "before"
+        // alone may read absent as 0; "after" must have it.
+        double Delta(string name, params string[] labels) => after.Value(name, labels) - before.ValueOrZero(name, labels);
 
         Assert.Equal(5, Delta("entrance_requests_total", "code=2xx"));
         Assert.Equal(5, Delta("entrance_requests_total", "code=4xx")); // 3 unknown, 1 invalid, 1 from the backend
@@ -79,7 +81,8 @@ public class MetricsEndpointTests(RedisFixture redis) : IClassFixture<RedisFixtu
         Assert.Equal(0, after.Value("entrance_requests_in_flight"));
         Assert.Equal(1, after.Value("entrance_redis_up"));
         Assert.True(after.Value("entrance_cache_entries") >= 2);
-        Assert.Equal("counter", after.Types["entrance_requests_total"]);
+        // prometheus-net's MeterAdapter exports every System.Diagnostics.Metrics counter as a gauge (docs/operations.md).
+        Assert.Equal("gauge", after.Types["entrance_requests_total"]);
         Assert.Equal("histogram", after.Types["entrance_request_duration_seconds"]);
         Assert.Equal("gauge", after.Types["entrance_requests_in_flight"]);
     }
@@ -98,16 +101,49 @@ public class MetricsEndpointTests(RedisFixture redis) : IClassFixture<RedisFixtu
 
         var after = await ScrapeAsync(router);
 
+        // prometheus-net's own process collector, and the runtime's System.Runtime meter through the MeterAdapter.
         Assert.Equal("counter", after.Types["process_cpu_seconds_total"]);
-        Assert.Equal("counter", after.Types["dotnet_gc_allocated_bytes_total"]);
         Assert.True(after.Value("process_cpu_seconds_total") > 0);
-        Assert.True(after.Value("process_resident_memory_bytes") > 10_000_000);
-        Assert.True(after.Value("dotnet_gc_allocated_bytes_total") > before.Value("dotnet_gc_allocated_bytes_total"), "requests allocate");
-        Assert.True(after.Value("dotnet_gc_heap_bytes") > 0);
-        Assert.True(after.Value("dotnet_gc_collections_total", "generation=0") >= after.Value("dotnet_gc_collections_total", "generation=2"));
-        Assert.True(after.Value("dotnet_threadpool_threads") >= 1);
-        Assert.Equal("counter", after.Types["dotnet_threadpool_work_items_total"]);
-        Assert.True(after.Value("dotnet_threadpool_queue_length") >= 0);
+        Assert.True(after.Value("process_working_set_bytes") > 10_000_000);
+        Assert.True(after.Value("system_runtime_dotnet_gc_heap_total_allocated") > before.Value("system_runtime_dotnet_gc_heap_total_allocated"), "requests allocate");
+        Assert.True(after.Value("dotnet_total_memory_bytes") > 0);
+        Assert.True(after.Value("dotnet_collection_count_total", "generation=0") >= after.Value("dotnet_collection_count_total", "generation=2"));
+        Assert.True(after.Value("system_runtime_dotnet_thread_pool_thread_count") >= 1);
+        Assert.True(after.Value("system_runtime_dotnet_thread_pool_work_item_count") > 0);
+        Assert.True(after.Value("system_runtime_dotnet_thread_pool_queue_length") >= 0);
+    }
+
+    [Fact]
+    public async Task Metrics_DefaultMeters_KestrelConnectionsButNoPerRequestHostingMeter()
+    {
+        await using var router = await RouterHost.StartAsync(redis.Server);
+        using (var ping = await router.GetAsync("__ping__"))
+        {
+            Assert.Equal(HttpStatusCode.OK, ping.StatusCode);
+        }
+
+        var metrics = await ScrapeAsync(router);
+
+        Assert.Contains(metrics.Types.Keys, k => k.StartsWith("microsoft_aspnetcore_server_kestrel_", StringComparison.Ordinal));
+        Assert.DoesNotContain(metrics.Types.Keys, k => k.StartsWith("microsoft_aspnetcore_hosting_", StringComparison.Ordinal));
+        Assert.DoesNotContain(metrics.Types.Keys, k => k.StartsWith("system_net_http_", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Metrics_MetersSetting_HostingMeterAddedOnRequest()
+    {
+        await using var router = await RouterHost.StartAsync(redis.Server,
+            "Entrance:Metrics:Meters:0=Entrance", "Entrance:Metrics:Meters:1=Microsoft.AspNetCore.Hosting");
+        using (var ping = await router.GetAsync("__ping__"))
+        {
+            Assert.Equal(HttpStatusCode.OK, ping.StatusCode);
+        }
+
+        var metrics = await ScrapeAsync(router);
+
+        Assert.True(metrics.Value("microsoft_aspnetcore_hosting_http_server_request_duration_count", "http_request_method=GET", "http_response_status_code=200", "network_protocol_version=1.1", "url_scheme=http") >= 1);
+        Assert.DoesNotContain(metrics.Types.Keys, k => k.StartsWith("system_runtime_", StringComparison.Ordinal));
+        Assert.Contains("entrance_requests_total", metrics.Types.Keys);
     }
 
     [Fact]
@@ -123,7 +159,9 @@ public class MetricsEndpointTests(RedisFixture redis) : IClassFixture<RedisFixtu
 
         await Task.Delay(200); // would a probe be recorded, it would be by now
         var after = await ScrapeAsync(router);
-        Assert.Equal(before.Value("entrance_request_duration_seconds_count"), after.Value("entrance_request_duration_seconds_count"));
+        // No request was recorded yet, so the histogram may not exist at all: absent or 0 on both sides is the answer.
+        Assert.Equal(before.ValueOrZero("entrance_request_duration_seconds_count"), after.ValueOrZero("entrance_request_duration_seconds_count"));
+        Assert.Equal(0, after.Value("entrance_requests_total", "code=2xx"));
     }
 
     [Fact]
@@ -145,13 +183,13 @@ public class MetricsEndpointTests(RedisFixture redis) : IClassFixture<RedisFixtu
         await Eventually.TrueAsync(async () =>
         {
             after = await ScrapeAsync(router);
-            return after.Value("entrance_request_duration_seconds_count") - before.Value("entrance_request_duration_seconds_count") >= 4;
+            return after.ValueOrZero("entrance_request_duration_seconds_count") - before.ValueOrZero("entrance_request_duration_seconds_count") >= 4;
         }, TimeSpan.FromSeconds(10), "all 4 requests recorded");
         // Round robin sends one of the first two requests to the refusing backend; it is retried on the live one and
         // marked dead, so no later request goes there: exactly one retry, one mark, one mark written to Redis.
         Assert.Equal(1, after.Value("entrance_retries_total") - before.Value("entrance_retries_total"));
-        Assert.Equal(1, after.Value("entrance_dead_backend_marks_total", "reason=connect_failure") - before.Value("entrance_dead_backend_marks_total", "reason=connect_failure"));
-        await Eventually.TrueAsync(async () => (await ScrapeAsync(router)).Value("entrance_redis_commands_total", "op=mark_dead", "outcome=ok") == 1,
+        Assert.Equal(1, after.Value("entrance_dead_backend_marks_total", "reason=connect_failure") - before.ValueOrZero("entrance_dead_backend_marks_total", "reason=connect_failure"));
+        await Eventually.TrueAsync(async () => (await ScrapeAsync(router)).ValueOrZero("entrance_redis_commands_total", "op=mark_dead", "outcome=ok") == 1,
             TimeSpan.FromSeconds(10), "the dead mark was written to Redis once");
     }
 
@@ -165,8 +203,8 @@ public class MetricsEndpointTests(RedisFixture redis) : IClassFixture<RedisFixtu
         await redis.Server.CliAsync("PUBLISH", "entrance:changed", "metrics-invalidated.example.com");
 
         await Eventually.TrueAsync(
-            async () => (await ScrapeAsync(router)).Value("entrance_invalidations_total", "kind=route", "origin=publish")
-                        - before.Value("entrance_invalidations_total", "kind=route", "origin=publish") >= 1,
+            async () => (await ScrapeAsync(router)).ValueOrZero("entrance_invalidations_total", "kind=route", "origin=publish")
+                        - before.ValueOrZero("entrance_invalidations_total", "kind=route", "origin=publish") >= 1,
             TimeSpan.FromSeconds(10), "the published invalidation was counted");
     }
 
@@ -212,7 +250,7 @@ public class MetricsEndpointTests(RedisFixture redis) : IClassFixture<RedisFixtu
         }
 
         var metrics = await ScrapeAsync(router);
-        await Eventually.TrueAsync(async () => (metrics = await ScrapeAsync(router)).Value("entrance_request_duration_seconds_count") >= 4,
+        await Eventually.TrueAsync(async () => (metrics = await ScrapeAsync(router)).ValueOrZero("entrance_request_duration_seconds_count") >= 4,
             TimeSpan.FromSeconds(10), "all 4 requests recorded");
         Assert.Equal(2, metrics.Value("entrance_route_requests_total", "route=labels-1.example.com"));
         Assert.Equal(1, metrics.Value("entrance_route_requests_total", "route=labels-2.example.com"));

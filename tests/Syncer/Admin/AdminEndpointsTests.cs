@@ -27,6 +27,9 @@ public class AdminEndpointsTests(RedisFixture redis) : IClassFixture<RedisFixtur
         Assert.Contains("entrance_syncer_objects_watched{kind=\"ingress\"} 0\n", metrics);
         Assert.Contains("entrance_syncer_redis_writes_total 2\n", metrics);
         Assert.Contains("entrance_syncer_leader 1\n", metrics);
+        Assert.Contains("# TYPE entrance_syncer_redis_writes_total gauge\n", metrics); // MeterAdapter: counters as gauges
+        Assert.Contains("\nentrance_syncer_lists_total ", metrics);
+        Assert.Contains("# TYPE process_cpu_seconds_total counter\n", metrics);
         var last = metrics.Split('\n').Single(l => l.StartsWith("entrance_syncer_last_sync_timestamp_seconds ", StringComparison.Ordinal));
         var seconds = double.Parse(last.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(seconds, DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);

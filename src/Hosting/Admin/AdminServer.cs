@@ -2,15 +2,15 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 
-namespace Entrance.Router.Admin;
+namespace Entrance.Hosting.Admin;
 
 /// <summary>
-/// The admin listener: its own small Kestrel server on <c>Entrance:AdminUrls</c>, so admin paths can never be reached
-/// through the proxy's port (where <c>/metrics</c> is just another path to proxy). It shares the router's services.
-/// It starts with the router's other services (before the proxy listener opens, so <c>/readyz</c> says "starting" until
-/// it has) and stops only once the proxy has drained, so <c>/readyz</c> can say "draining" meanwhile.
+/// A separate admin listener: its own small Kestrel server, so admin paths can never be reached through the program's
+/// public port (for the router, <c>/metrics</c> there is just another path to proxy). It shares the program's services.
+/// It starts with the program's other services (before the public listener opens, so <c>/readyz</c> can say "starting")
+/// and stops only once every other service has stopped (so <c>/readyz</c> can say "draining" meanwhile).
 /// </summary>
-public sealed class AdminServer(IOptions<AdminOptions> options, AdminEndpoints endpoints, ILoggerFactory loggerFactory) : IHostedLifecycleService, IAsyncDisposable
+public sealed class AdminServer(IOptions<AdminListenerOptions> options, AdminEndpoints endpoints, ILoggerFactory loggerFactory) : IHostedLifecycleService, IAsyncDisposable
 {
     private WebApplication? _app;
 
@@ -24,7 +24,7 @@ public sealed class AdminServer(IOptions<AdminOptions> options, AdminEndpoints e
             return;
         }
 
-        // An empty builder: none of the router's configuration (Kestrel endpoints, URLs, environment) leaks in.
+        // An empty builder: none of the program's configuration (Kestrel endpoints, URLs, environment) leaks in.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddLogging();
         builder.Services.AddSingleton(loggerFactory);
@@ -40,7 +40,7 @@ public sealed class AdminServer(IOptions<AdminOptions> options, AdminEndpoints e
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>After every other service stopped (the proxy drained): <c>/readyz</c> answered "draining" until now.</summary>
+    /// <summary>After every other service stopped (e.g. the proxy drained): <c>/readyz</c> answered "draining" until now.</summary>
     public async Task StoppedAsync(CancellationToken cancellationToken)
     {
         if (_app is { } app)
@@ -55,8 +55,16 @@ public sealed class AdminServer(IOptions<AdminOptions> options, AdminEndpoints e
 
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is { } app)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
     /// <summary>
-    /// The router's host owns signals and start/stop messages; the admin server is started and stopped by it, so it
+    /// The program's host owns signals and start/stop messages; the admin server is started and stopped by it, so it
     /// must not install a second console lifetime (a second SIGTERM handler, a second "Application started").
     /// </summary>
     private sealed class OwnedLifetime : IHostLifetime
@@ -64,13 +72,5 @@ public sealed class AdminServer(IOptions<AdminOptions> options, AdminEndpoints e
         public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_app is { } app)
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-        }
     }
 }
