@@ -22,7 +22,7 @@ public static class SyncerApp
         builder.Services.Configure<LeaderElectionOptions>(builder.Configuration.GetSection(LeaderElectionOptions.Section));
         builder.Services.Configure<KubernetesOptions>(builder.Configuration.GetSection(KubernetesOptions.Section));
         builder.Services.Configure<RedisOptions>(builder.Configuration.GetSection(RedisOptions.Section));
-        builder.Services.AddSingleton<SyncerRuntime>();
+        builder.Services.AddSyncerRuntime();
         builder.Services.AddHostedService<SyncerWorker>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         configure?.Invoke(builder);
