@@ -49,6 +49,7 @@ public sealed class Informer<T, TList>(KubeKind<T, TList> kind, ILogger logger)
 
     public async Task RunAsync(CancellationToken ct)
     {
+        // Resume from ResourceVersion, the last version seen, even when a stream broke mid-way; null: list first.
         string? rv = null;
         while (!ct.IsCancellationRequested)
         {
@@ -56,8 +57,8 @@ public sealed class Informer<T, TList>(KubeKind<T, TList> kind, ILogger logger)
             {
                 rv ??= await ListAsync(ct).ConfigureAwait(false);
                 var started = DateTime.UtcNow;
-                var (next, events) = await WatchAsync(rv, ct).ConfigureAwait(false);
-                rv = next;
+                var events = await WatchAsync(rv, ct).ConfigureAwait(false);
+                rv = ResourceVersion;
                 if (events == 0 && DateTime.UtcNow - started < TimeSpan.FromSeconds(1))
                 {
                     // A watch that ends at once with nothing in it (a proxy closing streams, say): do not spin.
@@ -76,6 +77,7 @@ public sealed class Informer<T, TList>(KubeKind<T, TList> kind, ILogger logger)
             }
             catch (Exception e)
             {
+                rv = rv is null ? null : ResourceVersion;
                 Interlocked.Increment(ref Stats.Errors);
                 var delay = Backoff.Next();
                 logger.LogWarning("{Kind} {Phase} failed ({Error}); retrying in {Delay} ms from resourceVersion {Rv}",
@@ -128,8 +130,8 @@ public sealed class Informer<T, TList>(KubeKind<T, TList> kind, ILogger logger)
         return rv;
     }
 
-    /// <summary>Watches until the stream ends; returns the version to resume from and how many events (bookmarks too) came.</summary>
-    private async Task<(string Rv, int Events)> WatchAsync(string rv, CancellationToken ct)
+    /// <summary>Watches until the stream ends, moving <see cref="ResourceVersion"/>; returns how many events (bookmarks too) came.</summary>
+    private async Task<int> WatchAsync(string rv, CancellationToken ct)
     {
         Interlocked.Increment(ref Stats.Watches);
         var received = 0;
@@ -160,8 +162,7 @@ public sealed class Informer<T, TList>(KubeKind<T, TList> kind, ILogger logger)
 
             if (obj?.Metadata?.ResourceVersion is { Length: > 0 } next)
             {
-                rv = next;
-                ResourceVersion = rv;
+                ResourceVersion = next;
             }
 
             if (type != WatchEventType.Bookmark)
@@ -171,7 +172,7 @@ public sealed class Informer<T, TList>(KubeKind<T, TList> kind, ILogger logger)
             }
         }
 
-        return streamError is null ? (rv, received) : throw streamError;
+        return streamError is null ? received : throw streamError;
     }
 
     private static bool IsGone(Exception e) => e switch
