@@ -33,7 +33,6 @@ public sealed class Informer<T, TList>(KubeKind<T, TList> kind, ILogger logger)
     /// <summary>Called after every change of the cache (and after each re-list), from the informer's loop.</summary>
     public Action? Changed { get; set; }
 
-    public string Kind => kind.Name;
     public bool HasSynced => _synced;
     public int Count => _store.Count;
     public InformerStats Stats { get; } = new();

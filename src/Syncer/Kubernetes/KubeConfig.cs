@@ -1,5 +1,8 @@
 using k8s;
+using k8s.Authentication;
 using k8s.Exceptions;
+using k8s.KubeConfigModels;
+using YamlDotNet.RepresentationModel;
 
 namespace Entrance.Syncer.Kubernetes;
 
@@ -56,11 +59,48 @@ public sealed record KubeConfig(KubernetesClientConfiguration Client, string Sou
 
         return Wrap($"kubeconfig {path}", () =>
         {
-            var client = KubernetesClientConfiguration.BuildConfigFromConfigFile(path);
+            var kubeconfig = KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(path), useRelativePaths: true);
+            var tokenFile = TokenFileOf(path, kubeconfig);
+            var client = KubernetesClientConfiguration.BuildConfigFromConfigObject(kubeconfig);
+            if (tokenFile is not null)
+            {
+                // The library reads no tokenFile; its TokenFileAuth re-reads the file every minute (projected tokens rotate).
+                client.AccessToken = null;
+                client.TokenProvider = new TokenFileAuth(tokenFile);
+            }
+
             client.HttpClientTimeout = TimeSpan.FromSeconds(30);
             return new KubeConfig(client, $"kubeconfig {path}, context {client.CurrentContext}");
         });
     }
+
+    /// <summary>
+    /// The current user's <c>tokenFile</c> (rooted at the kubeconfig's folder), which the library's model drops. A user
+    /// with only a tokenFile gets a placeholder token so the library accepts it; the file's token is what is sent.
+    /// </summary>
+    private static string? TokenFileOf(string path, K8SConfiguration kubeconfig)
+    {
+        var userName = kubeconfig.Contexts?.FirstOrDefault(c => c.Name == kubeconfig.CurrentContext)?.ContextDetails?.User;
+        var yaml = new YamlStream();
+        using (var reader = new StringReader(File.ReadAllText(path)))
+        {
+            yaml.Load(reader);
+        }
+
+        var users = Child(yaml.Documents.FirstOrDefault()?.RootNode, "users") as YamlSequenceNode;
+        var user = Child(users?.Children.FirstOrDefault(u => (Child(u, "name") as YamlScalarNode)?.Value == userName), "user");
+        if ((Child(user, "tokenFile") as YamlScalarNode)?.Value is not { Length: > 0 } file)
+        {
+            return null;
+        }
+
+        var credentials = kubeconfig.Users!.First(u => u.Name == userName).UserCredentials;
+        credentials.Token ??= "(tokenFile)";
+        return Path.IsPathRooted(file) ? file : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, file);
+    }
+
+    private static YamlNode? Child(YamlNode? node, string key) =>
+        node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
 
     private static KubeConfig Wrap(string what, Func<KubeConfig> build)
     {

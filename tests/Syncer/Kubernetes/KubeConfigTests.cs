@@ -61,6 +61,16 @@ public class KubeConfigTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, e.Response.StatusCode);
     }
 
+    [Fact]
+    public async Task Client_TokenFileKubeconfig_SendsTheFilesToken()
+    {
+        _api.RequiredToken = "from-file";
+        var path = TestKubeconfig.Write(_api.Url, user: "    tokenFile: token");
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(path)!, "token"), "from-file\n");
+
+        Assert.Equal(0, await CountServicesAsync(KubeConfig.Resolve(path)));
+    }
+
     [Theory]
     [InlineData("client.authentication.k8s.io/v1")]
     [InlineData("client.authentication.k8s.io/v1beta1")]
