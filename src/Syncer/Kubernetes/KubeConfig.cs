@@ -17,8 +17,9 @@ public sealed record KubeConfig(KubernetesClientConfiguration Client, string Sou
     public string? Namespace => Client.Namespace;
 
     /// <summary>
-    /// In order: <paramref name="explicitPath"/> (Kubernetes:Kubeconfig); else KUBECONFIG (its first existing file); else in-cluster; else ~/.kube/config. Mistakes become one-line
-    /// <see cref="InvalidOperationException"/>s so the Syncer stops at start saying what is wrong.
+    /// In order: <paramref name="explicitPath"/> (Kubernetes:Kubeconfig); else KUBECONFIG (its first existing file);
+    /// else in-cluster; else ~/.kube/config. Mistakes become one-line <see cref="InvalidOperationException"/>s so the
+    /// Syncer stops at start saying what is wrong.
     /// </summary>
     public static KubeConfig Resolve(string? explicitPath)
     {
@@ -69,14 +70,14 @@ public sealed record KubeConfig(KubernetesClientConfiguration Client, string Sou
                 client.TokenProvider = new TokenFileAuth(tokenFile);
             }
 
-            client.HttpClientTimeout = TimeSpan.FromSeconds(30);
             return new KubeConfig(client, $"kubeconfig {path}, context {client.CurrentContext}");
         });
     }
 
     /// <summary>
-    /// The current user's <c>tokenFile</c> (rooted at the kubeconfig's folder), which the library's model drops. A user
-    /// with only a tokenFile gets a placeholder token so the library accepts it; the file's token is what is sent.
+    /// The current user's <c>tokenFile</c> (rooted at the kubeconfig's folder), which the library's model drops; as in
+    /// client-go a <c>token</c> wins over it. The user gets a placeholder token so the library accepts it; the file's
+    /// token is what is sent.
     /// </summary>
     private static string? TokenFileOf(string path, K8SConfiguration kubeconfig)
     {
@@ -95,7 +96,12 @@ public sealed record KubeConfig(KubernetesClientConfiguration Client, string Sou
         }
 
         var credentials = kubeconfig.Users!.First(u => u.Name == userName).UserCredentials;
-        credentials.Token ??= "(tokenFile)";
+        if (!string.IsNullOrEmpty(credentials.Token))
+        {
+            return null;
+        }
+
+        credentials.Token = "(tokenFile)";
         return Path.IsPathRooted(file) ? file : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, file);
     }
 
@@ -106,7 +112,10 @@ public sealed record KubeConfig(KubernetesClientConfiguration Client, string Sou
     {
         try
         {
-            return build();
+            var config = build();
+            // Plain requests only (the old client's per-request timeout); watches are not bound by it.
+            config.Client.HttpClientTimeout = TimeSpan.FromSeconds(30);
+            return config;
         }
         catch (Exception e) when (e is KubeConfigException or KubernetesClientException or IOException or UnauthorizedAccessException or YamlDotNet.Core.YamlException
                                       or FormatException or System.Security.Cryptography.CryptographicException or ArgumentException)
