@@ -4,20 +4,14 @@ namespace Entrance.Syncer.Leadership;
 public interface ILeadership
 {
     bool CanWrite { get; }
-    string Identity { get; }
 
     /// <summary>Raised when this instance starts or stops leading, or may write again after a late renewal.</summary>
     event Action<bool>? LeadershipChanged;
 }
 
 /// <summary>For a single replica with leader election off: always the writer.</summary>
-public sealed class AlwaysLeader(string identity) : ILeadership
+public sealed class AlwaysLeader : ILeadership
 {
     public bool CanWrite => true;
-    public string Identity => identity;
     public event Action<bool>? LeadershipChanged { add { } remove { } }
-
-    /// <summary>POD_NAME, else host name + pid.</summary>
-    public static string DefaultIdentity() =>
-        Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod : $"{Environment.MachineName}_{Environment.ProcessId}";
 }

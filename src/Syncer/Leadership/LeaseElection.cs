@@ -40,7 +40,9 @@ public sealed class LeaseElection : ILeadership
         _options = options;
         _namespace = ns;
         _logger = logger;
-        Identity = string.IsNullOrWhiteSpace(options.Identity) ? AlwaysLeader.DefaultIdentity() : options.Identity;
+        // POD_NAME, else host name + pid.
+        Identity = !string.IsNullOrWhiteSpace(options.Identity) ? options.Identity
+            : Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod : $"{Environment.MachineName}_{Environment.ProcessId}";
     }
 
     public string Identity { get; }

@@ -49,7 +49,7 @@ public sealed class SyncerRuntime
         }
         else
         {
-            Leadership = new AlwaysLeader(election.Identity ?? AlwaysLeader.DefaultIdentity());
+            Leadership = new AlwaysLeader();
         }
 
         Engine = new SyncEngine(services, slices, ingresses, redis, Leadership, options, loggers.CreateLogger("Entrance.Syncer.Sync"))
