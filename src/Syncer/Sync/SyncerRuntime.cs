@@ -28,10 +28,10 @@ public sealed class SyncerRuntime
 
         // One informer per kind and namespace (null: all namespaces).
         IReadOnlyList<string?> scopes = options.Namespaces.Count == 0 ? [null] : options.Namespaces.Where(n => !string.IsNullOrWhiteSpace(n)).Select(n => (string?)n.Trim()).Distinct().ToList();
-        List<Informer<T, TList>> Make<T, TList>(Func<IKubernetes, string?, KubeKind<T, TList>> kind)
+        List<Informer<T, TList>> Make<T, TList>(Func<IKubernetes, string?, KubeKind<T, TList>> kindOf)
             where T : IKubernetesObject<V1ObjectMeta>
             where TList : IKubernetesObject<V1ListMeta>, IItems<T> =>
-            scopes.Select(ns => new Informer<T, TList>(kind(client, ns), loggers.CreateLogger($"Entrance.Syncer.Informer.{kind(client, ns).Name}"))
+            scopes.Select(ns => kindOf(client, ns)).Select(kind => new Informer<T, TList>(kind, loggers.CreateLogger($"Entrance.Syncer.Informer.{kind.Name}"))
             {
                 Backoff = new Backoff(options.InitialBackoff, options.MaxBackoff),
                 WatchTimeout = options.WatchTimeout,
