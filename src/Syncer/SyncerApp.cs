@@ -17,7 +17,7 @@ public static class SyncerApp
         var builder = WebApplication.CreateBuilder(args);
         builder.AddEntranceLogging();
         builder.Services.AddSyncerOptions(builder.Configuration);
-        builder.Services.AddSingleton(RuntimeFromSettings);
+        builder.Services.AddSyncerRuntime();
         builder.Services.AddHostedService<SyncerWorker>();
         builder.Services.AddSyncerAdmin(builder.Configuration);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
@@ -27,7 +27,7 @@ public static class SyncerApp
         // Fail fast, before listening: every setting first (all failures in one line), then what is built from them
         // (credentials, Redis string).
         app.Services.GetService<IStartupValidator>()?.Validate();
-        _ = app.Services.GetRequiredService<SyncerRuntime>();
+        ResolveRuntime(app.Services);
         app.MapSyncerAdmin();
         return app;
     }
@@ -47,11 +47,11 @@ public static class SyncerApp
     /// The runtime, built from the settings: what it rejects while reading them (no credentials, an unreadable or
     /// malformed kubeconfig, a bad Redis string or certificate) is a configuration error, reported in one line.
     /// </summary>
-    private static SyncerRuntime RuntimeFromSettings(IServiceProvider services)
+    private static void ResolveRuntime(IServiceProvider services)
     {
         try
         {
-            return ActivatorUtilities.CreateInstance<SyncerRuntime>(services);
+            _ = services.GetRequiredService<SyncerRuntime>();
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException
                                       or YamlDotNet.Core.YamlException or System.Security.Cryptography.CryptographicException)

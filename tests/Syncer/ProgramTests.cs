@@ -55,4 +55,23 @@ public class ProgramTests
         Assert.Equal(2, code);
         Assert.Contains("entrance-syncer: configuration error: Failed to convert configuration value 'banana' at 'Syncer:ResyncInterval'", syncer.Log);
     }
+
+    [Fact]
+    public async Task Main_ExecPluginMissing_ExitsWithClearMessage()
+    {
+        var kubeconfig = TestKubeconfig.Write("http://127.0.0.1:1", user: """
+                exec:
+                  apiVersion: client.authentication.k8s.io/v1
+                  command: /nonexistent/get-token
+                  interactiveMode: Never
+            """);
+        await using var syncer = SyncerProcess.Start("x", "--Kubernetes:Kubeconfig", kubeconfig, "--Entrance:Redis", "127.0.0.1:1");
+
+        var code = await syncer.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, code);
+        Assert.Contains($"entrance-syncer: kubeconfig {kubeconfig}: ", syncer.Log);
+        Assert.Contains("/nonexistent/get-token", syncer.Log);
+        Assert.DoesNotContain("   at ", syncer.Log);
+    }
 }

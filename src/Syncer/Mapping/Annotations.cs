@@ -20,4 +20,7 @@ public static class Annotations
 
     /// <summary>Settings field naming the publishing object; also keeps a host with no ready backend declared.</summary>
     public const string SourceField = "source";
+
+    /// <summary>A value of the library's annotation or label dictionary, or null.</summary>
+    public static string? Get(IDictionary<string, string>? values, string key) => values is not null && values.TryGetValue(key, out var v) ? v : null;
 }

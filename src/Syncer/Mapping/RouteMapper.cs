@@ -3,25 +3,26 @@ using System.Net.Sockets;
 using Entrance.Core.Hosts;
 using Entrance.Core.Schema;
 using Entrance.Syncer.Kubernetes;
+using k8s.Models;
 
 namespace Entrance.Syncer.Mapping;
 
 /// <summary>
-/// Turns Services (annotated), Ingresses (of our class) and EndpointSlices into the hosts Redis should hold.
-/// Pure: the same objects always give the same hosts, so a full resync is just "map again and apply".
+/// Turns Services (annotated), Ingresses (of our class) and EndpointSlices into the routes Redis should hold.
+/// Pure: the same objects always give the same routes, so a full resync is just "map again and apply".
 /// </summary>
 public sealed class RouteMapper(string ingressClass)
 {
-    public MappingResult Map(IEnumerable<Service> services, IEnumerable<EndpointSlice> slices, IEnumerable<Ingress> ingresses)
+    public MappingResult Map(IEnumerable<V1Service> services, IEnumerable<V1EndpointSlice> slices, IEnumerable<V1Ingress> ingresses)
     {
         var warnings = new List<string>();
-        var serviceIndex = services.ToDictionary(s => s.Key, StringComparer.Ordinal);
+        var serviceIndex = services.ToDictionary(s => s.Key(), StringComparer.Ordinal);
         var slicesByService = slices
-            .Where(s => s.Metadata.Labels?.GetValueOrDefault(Annotations.ServiceNameLabel) is { Length: > 0 })
-            .ToLookup(s => $"{s.Metadata.Namespace}/{s.Metadata.Labels![Annotations.ServiceNameLabel]}", StringComparer.Ordinal);
-        var hosts = new Dictionary<string, DesiredHost>(StringComparer.Ordinal);
+            .Where(s => Annotations.Get(s.Metadata.Labels, Annotations.ServiceNameLabel) is { Length: > 0 })
+            .ToLookup(s => $"{s.Metadata.NamespaceProperty}/{s.Metadata.Labels![Annotations.ServiceNameLabel]}", StringComparer.Ordinal);
+        var hosts = new Dictionary<string, DesiredRoute>(StringComparer.Ordinal);
 
-        void Claim(DesiredHost host)
+        void Claim(DesiredRoute host)
         {
             if (hosts.TryGetValue(host.Name, out var first))
             {
@@ -33,36 +34,36 @@ public sealed class RouteMapper(string ingressClass)
         }
 
         // Services first, then Ingresses, each in name order: a host claimed twice always goes to the same object.
-        foreach (var service in serviceIndex.Values.OrderBy(s => s.Key, StringComparer.Ordinal))
+        foreach (var service in serviceIndex.Values.OrderBy(s => s.Key(), StringComparer.Ordinal))
         {
             var annotations = service.Metadata.Annotations;
-            if (annotations?.GetValueOrDefault(Annotations.Hosts) is not { } hostList)
+            if (Annotations.Get(annotations, Annotations.Hosts) is not { } hostList)
             {
                 continue;
             }
 
-            var source = $"service/{service.Key}";
-            var port = FindServicePort(service, annotations.GetValueOrDefault(Annotations.Port), out var portError);
+            var source = $"service/{service.Key()}";
+            var port = FindServicePort(service, Annotations.Get(annotations, Annotations.Port), out var portError);
             if (port is null)
             {
                 warnings.Add($"{source}: {portError}; skipped");
                 continue;
             }
 
-            var scheme = (annotations.GetValueOrDefault(Annotations.Scheme) ?? "http").Trim().ToLowerInvariant();
+            var scheme = (Annotations.Get(annotations, Annotations.Scheme) ?? "http").Trim().ToLowerInvariant();
             if (scheme is not ("http" or "https"))
             {
                 warnings.Add($"{source}: {Annotations.Scheme} '{scheme}' is not http or https; skipped");
                 continue;
             }
 
-            var backends = Backends(slicesByService[service.Key], port, scheme);
-            var settings = Settings(source, annotations.GetValueOrDefault(Annotations.Lb));
+            var backends = Backends(slicesByService[service.Key()], port, scheme);
+            var settings = Settings(source, Annotations.Get(annotations, Annotations.Lb));
             foreach (var raw in hostList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 if (Normalize(raw, out var name, out var error))
                 {
-                    Claim(new DesiredHost(name, backends, settings, source));
+                    Claim(new DesiredRoute(name, backends, settings, source));
                 }
                 else
                 {
@@ -71,16 +72,16 @@ public sealed class RouteMapper(string ingressClass)
             }
         }
 
-        foreach (var ingress in ingresses.OrderBy(i => i.Key, StringComparer.Ordinal))
+        foreach (var ingress in ingresses.OrderBy(i => i.Key(), StringComparer.Ordinal))
         {
             if (ingress.Spec?.IngressClassName != ingressClass)
             {
                 continue;
             }
 
-            var source = $"ingress/{ingress.Key}";
-            var lb = ingress.Metadata.Annotations?.GetValueOrDefault(Annotations.Lb);
-            var scheme = (ingress.Metadata.Annotations?.GetValueOrDefault(Annotations.Scheme) ?? "http").Trim().ToLowerInvariant();
+            var source = $"ingress/{ingress.Key()}";
+            var lb = Annotations.Get(ingress.Metadata.Annotations, Annotations.Lb);
+            var scheme = (Annotations.Get(ingress.Metadata.Annotations, Annotations.Scheme) ?? "http").Trim().ToLowerInvariant();
             if (scheme is not ("http" or "https"))
             {
                 warnings.Add($"{source}: {Annotations.Scheme} '{scheme}' is not http or https; skipped");
@@ -117,7 +118,7 @@ public sealed class RouteMapper(string ingressClass)
                         continue;
                     }
 
-                    var serviceKey = $"{ingress.Metadata.Namespace}/{serviceName}";
+                    var serviceKey = $"{ingress.Metadata.NamespaceProperty}/{serviceName}";
                     IReadOnlyList<string> backends = [];
                     if (!serviceIndex.TryGetValue(serviceKey, out var service))
                     {
@@ -138,7 +139,7 @@ public sealed class RouteMapper(string ingressClass)
                         }
                     }
 
-                    Claim(new DesiredHost(name, backends, Settings(source, lb), source));
+                    Claim(new DesiredRoute(name, backends, Settings(source, lb), source));
                 }
             }
         }
@@ -147,7 +148,7 @@ public sealed class RouteMapper(string ingressClass)
     }
 
     /// <summary>The port named or numbered by <paramref name="wanted"/>, or the first port when it is empty.</summary>
-    internal static ServicePort? FindServicePort(Service service, string? wanted, out string error)
+    internal static V1ServicePort? FindServicePort(V1Service service, string? wanted, out string error)
     {
         error = string.Empty;
         var ports = service.Spec?.Ports ?? [];
@@ -173,7 +174,7 @@ public sealed class RouteMapper(string ingressClass)
     }
 
     /// <summary>Ready endpoints (ready true or unset, not terminating) on the slice port named like the Service port.</summary>
-    internal static IReadOnlyList<string> Backends(IEnumerable<EndpointSlice> slices, ServicePort servicePort, string scheme)
+    internal static IReadOnlyList<string> Backends(IEnumerable<V1EndpointSlice> slices, V1ServicePort servicePort, string scheme)
     {
         var urls = new SortedSet<string>(StringComparer.Ordinal);
         var portName = servicePort.Name ?? string.Empty;

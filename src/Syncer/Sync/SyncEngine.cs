@@ -4,6 +4,7 @@ using Entrance.Syncer.Configuration;
 using Entrance.Syncer.Kubernetes;
 using Entrance.Syncer.Leadership;
 using Entrance.Syncer.Mapping;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 
 namespace Entrance.Syncer.Sync;
@@ -17,10 +18,10 @@ namespace Entrance.Syncer.Sync;
 /// </summary>
 public sealed class SyncEngine
 {
-    private readonly IReadOnlyList<Informer<Service>> _services;
-    private readonly IReadOnlyList<Informer<EndpointSlice>> _slices;
-    private readonly IReadOnlyList<Informer<Ingress>> _ingresses;
-    private readonly RouteWriter _writer;
+    private readonly IReadOnlyList<Informer<V1Service, V1ServiceList>> _services;
+    private readonly IReadOnlyList<Informer<V1EndpointSlice, V1EndpointSliceList>> _slices;
+    private readonly IReadOnlyList<Informer<V1Ingress, V1IngressList>> _ingresses;
+    private readonly RedisLink _redis;
     private readonly ILeadership _leadership;
     private readonly SyncerOptions _options;
     private readonly RouteMapper _mapper;
@@ -30,17 +31,17 @@ public sealed class SyncEngine
     private readonly Dictionary<string, string> _conflicts = new(StringComparer.Ordinal);
 
     // What this instance last wrote successfully; cleared when it stops leading so the next term starts with a full sync.
-    private Dictionary<string, DesiredHost> _applied = new(StringComparer.Ordinal);
+    private Dictionary<string, DesiredRoute> _applied = new(StringComparer.Ordinal);
     private volatile bool _fullResyncDue = true;
 
     public SyncEngine(
-        IReadOnlyList<Informer<Service>> services, IReadOnlyList<Informer<EndpointSlice>> slices, IReadOnlyList<Informer<Ingress>> ingresses,
-        RouteWriter writer, ILeadership leadership, SyncerOptions options, ILogger logger)
+        IReadOnlyList<Informer<V1Service, V1ServiceList>> services, IReadOnlyList<Informer<V1EndpointSlice, V1EndpointSliceList>> slices,
+        IReadOnlyList<Informer<V1Ingress, V1IngressList>> ingresses, RedisLink redis, ILeadership leadership, SyncerOptions options, ILogger logger)
     {
         _services = services;
         _slices = slices;
         _ingresses = ingresses;
-        _writer = writer;
+        _redis = redis;
         _leadership = leadership;
         _options = options;
         _mapper = new RouteMapper(options.IngressClass);
@@ -154,13 +155,14 @@ public sealed class SyncEngine
         var result = _mapper.Map(_services.SelectMany(i => i.Items), _slices.SelectMany(i => i.Items), _ingresses.SelectMany(i => i.Items));
         LogWarningsOnce(result.Warnings);
 
-        var desired = result.Hosts;
+        var desired = result.Routes;
+        var writer = _redis.Writer;
         var toWrite = desired.Values.Where(h => full || !_applied.TryGetValue(h.Name, out var old) || !old.SameAs(h)).ToList();
         var toRemove = new HashSet<string>(_applied.Keys.Where(k => !desired.ContainsKey(k)), StringComparer.Ordinal);
         if (full)
         {
             // Hosts owned by the Syncer that nothing publishes any more, e.g. deleted while no Syncer was leading.
-            foreach (var (name, owner) in await _writer.OwnersAsync().ConfigureAwait(false))
+            foreach (var (name, owner) in await writer.OwnersAsync().ConfigureAwait(false))
             {
                 if (owner == _options.Owner && !desired.ContainsKey(name))
                 {
@@ -169,14 +171,14 @@ public sealed class SyncEngine
             }
         }
 
-        var applied = full ? new Dictionary<string, DesiredHost>(StringComparer.Ordinal) : new Dictionary<string, DesiredHost>(_applied, StringComparer.Ordinal);
+        var applied = full ? new Dictionary<string, DesiredRoute>(StringComparer.Ordinal) : new Dictionary<string, DesiredRoute>(_applied, StringComparer.Ordinal);
         const int batch = 500;
         for (var start = 0; start < toWrite.Count; start += batch)
         {
             EnsureLeader();
             var slice = toWrite.Skip(start).Take(batch).ToList();
             var specs = slice.Select(h => new HostSpec(h.Name, h.Backends.ToList(), h.Settings)).ToList();
-            var results = await _writer.ApplyManyAsync(specs, _options.Owner, OwnershipMode.OwnedOnly).ConfigureAwait(false);
+            var results = await writer.ApplyManyAsync(specs, _options.Owner, OwnershipMode.OwnedOnly).ConfigureAwait(false);
             for (var i = 0; i < results.Count; i++)
             {
                 var r = results[i];
@@ -207,7 +209,7 @@ public sealed class SyncEngine
         foreach (var name in toRemove)
         {
             EnsureLeader();
-            var outcome = await _writer.RemoveAsync(name, requiredOwner: _options.Owner, includeHipache: false).ConfigureAwait(false);
+            var outcome = await writer.RemoveAsync(name, requiredOwner: _options.Owner, includeHipache: false).ConfigureAwait(false);
             applied.Remove(name);
             _conflicts.Remove(name);
             if (outcome == "removed")

@@ -1,53 +1,58 @@
-using Entrance.Core.Store;
 using Entrance.Syncer.Configuration;
 using Entrance.Syncer.Kubernetes;
 using Entrance.Syncer.Leadership;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Entrance.Syncer.Sync;
 
-/// <summary>Everything one Syncer instance runs: informers per kind and namespace, the elector and the sync loop.</summary>
-public sealed class SyncerRuntime : IDisposable
+/// <summary>
+/// Everything one Syncer instance runs: informers per kind and namespace, the elector and the sync loop. Building it
+/// only wires objects (its dependencies come from DI); <see cref="RunAsync"/> connects and starts the loops.
+/// </summary>
+public sealed class SyncerRuntime
 {
+    private readonly KubeConfig _kube;
+    private readonly ILogger _logger;
     private readonly List<Func<CancellationToken, Task>> _loops = [];
 
-    public SyncerRuntime(IOptions<SyncerOptions> syncerOptions, IOptions<KubernetesOptions> kubeOptions, IOptions<LeaderElectionOptions> electionOptions,
-        IOptions<RedisOptions> redisOptions, ILoggerFactory loggers)
+    public SyncerRuntime(IKubernetes client, KubeConfig kube, RedisLink redis, IOptions<SyncerOptions> syncerOptions,
+        IOptions<LeaderElectionOptions> electionOptions, ILoggerFactory loggers)
     {
         var options = syncerOptions.Value;
-        var logger = loggers.CreateLogger("Entrance.Syncer");
-        var credentials = KubeCredentials.Resolve(kubeOptions.Value.Kubeconfig);
-        logger.LogInformation("Kubernetes API {Server} ({Source})", credentials.Server, credentials.Source);
-        Client = new KubeClient(credentials);
-        Redis = RouteWriterConnection.Connect(redisOptions.Value.Redis, redisOptions.Value.KeyPrefix, redisOptions.Value.RedisTimeout);
+        _kube = kube;
+        _logger = loggers.CreateLogger("Entrance.Syncer");
+        Redis = redis;
 
         // One informer per kind and namespace (null: all namespaces).
         IReadOnlyList<string?> scopes = options.Namespaces.Count == 0 ? [null] : options.Namespaces.Where(n => !string.IsNullOrWhiteSpace(n)).Select(n => (string?)n.Trim()).Distinct().ToList();
-        Informer<T> Make<T>(KubeResource<T> r, string? ns) where T : KubeObject => new(Client, r, ns, loggers.CreateLogger($"Entrance.Syncer.Informer.{r.Name}"))
-        {
-            Backoff = new Backoff(options.InitialBackoff, options.MaxBackoff),
-            WatchTimeout = options.WatchTimeout,
-        };
-        var services = scopes.Select(ns => Make(KubeResources.Services, ns)).ToList();
-        var slices = scopes.Select(ns => Make(KubeResources.EndpointSlices, ns)).ToList();
-        var ingresses = scopes.Select(ns => Make(KubeResources.Ingresses, ns)).ToList();
+        List<Informer<T, TList>> Make<T, TList>(Func<IKubernetes, string?, KubeKind<T, TList>> kindOf)
+            where T : IKubernetesObject<V1ObjectMeta>
+            where TList : IKubernetesObject<V1ListMeta>, IItems<T> =>
+            scopes.Select(ns => kindOf(client, ns)).Select(kind => new Informer<T, TList>(kind, loggers.CreateLogger($"Entrance.Syncer.Informer.{kind.Name}"))
+            {
+                Backoff = new Backoff(options.InitialBackoff, options.MaxBackoff),
+                WatchTimeout = options.WatchTimeout,
+            }).ToList();
+        var services = Make(KubeKinds.Services);
+        var slices = Make(KubeKinds.EndpointSlices);
+        var ingresses = Make(KubeKinds.Ingresses);
 
         var election = electionOptions.Value;
         if (election.Enabled)
         {
-            var ns = election.LeaseNamespace ?? credentials.Namespace ?? "default";
-            var elector = new LeaderElector(Client, election, ns, loggers.CreateLogger("Entrance.Syncer.Leadership"));
+            var elector = new LeaseElection(client, election, election.LeaseNamespace ?? kube.Namespace ?? "default", loggers.CreateLogger("Entrance.Syncer.Leadership"));
             Leadership = elector;
-            Elector = elector;
             _loops.Add(elector.RunAsync);
         }
         else
         {
-            Leadership = new AlwaysLeader(election.Identity ?? LeaderElector.DefaultIdentity());
+            Leadership = new AlwaysLeader();
         }
 
-        Engine = new SyncEngine(services, slices, ingresses, Redis.Writer, Leadership, options, loggers.CreateLogger("Entrance.Syncer.Sync"))
+        Engine = new SyncEngine(services, slices, ingresses, redis, Leadership, options, loggers.CreateLogger("Entrance.Syncer.Sync"))
         {
             Backoff = new Backoff(options.InitialBackoff, options.MaxBackoff),
         };
@@ -57,18 +62,15 @@ public sealed class SyncerRuntime : IDisposable
         _loops.AddRange(ingresses.Select(i => (Func<CancellationToken, Task>)i.RunAsync));
     }
 
-    public KubeClient Client { get; }
-    public RouteWriterConnection Redis { get; }
+    public RedisLink Redis { get; }
     public ILeadership Leadership { get; }
-    public LeaderElector? Elector { get; }
     public SyncEngine Engine { get; }
 
-    public Task RunAsync(CancellationToken ct) => Task.WhenAll(_loops.Select(loop => Task.Run(() => loop(ct), CancellationToken.None)));
-
-    public void Dispose()
+    public async Task RunAsync(CancellationToken ct)
     {
-        Client.Dispose();
-        Redis.Dispose();
+        _logger.LogInformation("Kubernetes API {Server} ({Source})", _kube.Client.Host, _kube.Source);
+        await Task.Run(Redis.Connect, ct).ConfigureAwait(false);
+        await Task.WhenAll(_loops.Select(loop => Task.Run(() => loop(ct), CancellationToken.None))).ConfigureAwait(false);
     }
 }
 

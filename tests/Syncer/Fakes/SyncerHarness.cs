@@ -12,7 +12,8 @@ namespace Entrance.Syncer.Tests.Fakes;
 /// <summary>Writes kubeconfig files pointing at a test API server.</summary>
 public static class TestKubeconfig
 {
-    public static string Write(string server, string? token = "test-token", string ns = "entrance")
+    /// <summary>A kubeconfig whose user sends <paramref name="token"/>, or whose user block is <paramref name="user"/> (YAML, indented 4).</summary>
+    public static string Write(string server, string? token = "test-token", string ns = "entrance", string? user = null)
     {
         var dir = Directory.CreateTempSubdirectory("entrance-kubeconfig-").FullName;
         var path = Path.Combine(dir, "config");
@@ -36,9 +37,36 @@ public static class TestKubeconfig
             users:
             - name: tester
               user:
-                token: {token}
+            {user ?? "    token: " + token}
             """);
         return path;
+    }
+
+    /// <summary>
+    /// A kubeconfig whose user authenticates through an <c>exec</c> credential plugin: a shell script that prints an
+    /// ExecCredential with <paramref name="token"/> and appends a line to <c>calls</c> next to it each time it runs.
+    /// </summary>
+    public static string WriteExec(string server, string token, string apiVersion = "client.authentication.k8s.io/v1")
+    {
+        var dir = Directory.CreateTempSubdirectory("entrance-exec-").FullName;
+        var script = Path.Combine(dir, "get-token.sh");
+        File.WriteAllText(script, $$$"""
+            #!/bin/sh
+            echo run >> "{{{Path.Combine(dir, "calls")}}}"
+            echo '{"apiVersion":"{{{apiVersion}}}","kind":"ExecCredential","status":{"token":"{{{token}}}"}}'
+
+            """);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        return Write(server, user: $"""
+                exec:
+                  apiVersion: {apiVersion}
+                  command: {script}
+                  interactiveMode: Never
+            """);
     }
 }
 

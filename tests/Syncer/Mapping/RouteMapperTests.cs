@@ -1,6 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Entrance.Syncer.Kubernetes;
+using k8s.Models;
 using Entrance.Syncer.Mapping;
 using Entrance.Syncer.Tests.Fakes;
 using static Entrance.Syncer.Tests.Fakes.Objects;
@@ -11,11 +10,10 @@ public class RouteMapperTests
 {
     private readonly RouteMapper _mapper = new("entrance");
 
-    private static T Read<T>(JsonObject o) where T : KubeObject =>
-        (T)JsonSerializer.Deserialize(o.ToJsonString(), typeof(T), KubeJson.Default)!;
+    private static T Read<T>(JsonObject o) => k8s.KubernetesJson.Deserialize<T>(o.ToJsonString());
 
     private MappingResult Map(JsonObject[] services, JsonObject[]? slices = null, JsonObject[]? ingresses = null) =>
-        _mapper.Map(services.Select(Read<Service>), (slices ?? []).Select(Read<EndpointSlice>), (ingresses ?? []).Select(Read<Ingress>));
+        _mapper.Map(services.Select(Read<V1Service>), (slices ?? []).Select(Read<V1EndpointSlice>), (ingresses ?? []).Select(Read<V1Ingress>));
 
     [Fact]
     public void Map_ServiceWithHostsAnnotation_PublishesEveryHostWithReadyEndpoints()
@@ -24,9 +22,9 @@ public class RouteMapperTests
             [Service("shop", "web", "Shop.Example.com, *.shop.example.com.")],
             [Slice("shop", "web-1", "web", "http", 8080, new Ep("10.0.0.2"), new Ep("10.0.0.1", Ready: null))]);
 
-        Assert.Equal(["*.shop.example.com", "shop.example.com"], result.Hosts.Keys.Order());
-        Assert.Equal(["http://10.0.0.1:8080", "http://10.0.0.2:8080"], result.Hosts["shop.example.com"].Backends);
-        Assert.Equal("service/shop/web", result.Hosts["shop.example.com"].Settings["source"]);
+        Assert.Equal(["*.shop.example.com", "shop.example.com"], result.Routes.Keys.Order());
+        Assert.Equal(["http://10.0.0.1:8080", "http://10.0.0.2:8080"], result.Routes["shop.example.com"].Backends);
+        Assert.Equal("service/shop/web", result.Routes["shop.example.com"].Settings["source"]);
         Assert.Empty(result.Warnings);
     }
 
@@ -37,7 +35,7 @@ public class RouteMapperTests
             [Service("shop", "web", "a.example.com")],
             [Slice("shop", "web-1", "web", "http", 80, new Ep("10.0.0.1"), new Ep("10.0.0.2", Ready: false), new Ep("10.0.0.3", Ready: true, Terminating: true))]);
 
-        Assert.Equal(["http://10.0.0.1:80"], result.Hosts["a.example.com"].Backends);
+        Assert.Equal(["http://10.0.0.1:80"], result.Routes["a.example.com"].Backends);
     }
 
     [Fact]
@@ -45,8 +43,8 @@ public class RouteMapperTests
     {
         var result = Map([Service("shop", "web", "a.example.com")], [Slice("shop", "web-1", "web", "http", 80, new Ep("10.0.0.1", Ready: false))]);
 
-        Assert.Empty(result.Hosts["a.example.com"].Backends);
-        Assert.Equal("service/shop/web", result.Hosts["a.example.com"].Settings["source"]);
+        Assert.Empty(result.Routes["a.example.com"].Backends);
+        Assert.Equal("service/shop/web", result.Routes["a.example.com"].Settings["source"]);
     }
 
     [Fact]
@@ -57,7 +55,7 @@ public class RouteMapperTests
 
         var result = Map([service], [slice]);
 
-        Assert.Equal(["http://10.0.0.1:9090"], result.Hosts["a.example.com"].Backends);
+        Assert.Equal(["http://10.0.0.1:9090"], result.Routes["a.example.com"].Backends);
     }
 
     [Fact]
@@ -66,7 +64,7 @@ public class RouteMapperTests
         var service = Service("shop", "web", "a.example.com", new() { ["entrance.io/port"] = "443", ["entrance.io/scheme"] = "https", ["entrance.io/lb"] = "round-robin" }, ("http", 80), ("tls", 443));
         var slice = Slice("shop", "web-1", "web", "IPv4", [("http", 8080), ("tls", 8443)], new Ep("10.0.0.1"));
 
-        var host = Map([service], [slice]).Hosts["a.example.com"];
+        var host = Map([service], [slice]).Routes["a.example.com"];
 
         Assert.Equal(["https://10.0.0.1:8443"], host.Backends);
         Assert.Equal("round-robin", host.Settings["lb"]);
@@ -77,7 +75,7 @@ public class RouteMapperTests
     {
         var result = Map([Service("shop", "web", "a.example.com", null, (null, 80))], [Slice("shop", "web-1", "web", null, 3000, new Ep("10.0.0.1"))]);
 
-        Assert.Equal(["http://10.0.0.1:3000"], result.Hosts["a.example.com"].Backends);
+        Assert.Equal(["http://10.0.0.1:3000"], result.Routes["a.example.com"].Backends);
     }
 
     [Fact]
@@ -87,7 +85,7 @@ public class RouteMapperTests
 
         var result = Map([Service("shop", "web", "a.example.com")], [slice]);
 
-        Assert.Equal(["http://[fd00::1]:8080"], result.Hosts["a.example.com"].Backends);
+        Assert.Equal(["http://[fd00::1]:8080"], result.Routes["a.example.com"].Backends);
     }
 
     [Fact]
@@ -97,7 +95,7 @@ public class RouteMapperTests
             [Service("shop", "web", "a.example.com")],
             [Slice("shop", "api-1", "api", "http", 80, new Ep("10.0.0.9")), Slice("other", "web-1", "web", "http", 80, new Ep("10.0.0.8"))]);
 
-        Assert.Empty(result.Hosts["a.example.com"].Backends);
+        Assert.Empty(result.Routes["a.example.com"].Backends);
     }
 
     [Fact]
@@ -110,7 +108,7 @@ public class RouteMapperTests
             Service("shop", "bad-scheme", "s.example.com", new() { ["entrance.io/scheme"] = "ftp" }),
         ]);
 
-        Assert.Equal(["ok.example.com"], result.Hosts.Keys);
+        Assert.Equal(["ok.example.com"], result.Routes.Keys);
         Assert.Equal(3, result.Warnings.Count);
         Assert.Contains(result.Warnings, w => w.Contains("-bad-.example.com"));
         Assert.Contains(result.Warnings, w => w.Contains("'nope'"));
@@ -120,7 +118,7 @@ public class RouteMapperTests
     [Fact]
     public void Map_ServiceWithoutAnnotation_PublishesNothing()
     {
-        Assert.Empty(Map([Service("shop", "web", null)]).Hosts);
+        Assert.Empty(Map([Service("shop", "web", null)]).Routes);
     }
 
     [Fact]
@@ -135,9 +133,9 @@ public class RouteMapperTests
             [Slice("shop", "web-1", "web", "IPv4", [("http", 8080), ("admin", 9090)], new Ep("10.0.0.1"))],
             [ingress]);
 
-        Assert.Equal(["http://10.0.0.1:8080"], result.Hosts["www.example.com"].Backends);
-        Assert.Equal(["http://10.0.0.1:9090"], result.Hosts["api.example.com"].Backends);
-        Assert.Equal("ingress/shop/ing", result.Hosts["www.example.com"].Source);
+        Assert.Equal(["http://10.0.0.1:8080"], result.Routes["www.example.com"].Backends);
+        Assert.Equal(["http://10.0.0.1:9090"], result.Routes["api.example.com"].Backends);
+        Assert.Equal("ingress/shop/ing", result.Routes["www.example.com"].Source);
     }
 
     [Fact]
@@ -151,7 +149,7 @@ public class RouteMapperTests
                 Ingress("shop", "paths", "entrance", new Rule("p.example.com", "web", 80, Path: "/api"), new Rule("e.example.com", "web", 80, PathType: "Exact")),
             ]);
 
-        Assert.Empty(result.Hosts);
+        Assert.Empty(result.Routes);
         Assert.Equal(2, result.Warnings.Count);
         Assert.All(result.Warnings, w => Assert.Contains("only the path /", w));
     }
@@ -164,7 +162,7 @@ public class RouteMapperTests
             [],
             [Ingress("shop", "ing", "entrance", new Rule("a.example.com", "web", 80))]);
 
-        Assert.Equal("service/shop/web", result.Hosts["a.example.com"].Source);
+        Assert.Equal("service/shop/web", result.Routes["a.example.com"].Source);
         Assert.Single(result.Warnings);
     }
 
@@ -173,7 +171,7 @@ public class RouteMapperTests
     {
         var result = Map([], [], [Ingress("shop", "ing", "entrance", new Rule("a.example.com", "gone", 80))]);
 
-        Assert.Empty(result.Hosts["a.example.com"].Backends);
+        Assert.Empty(result.Routes["a.example.com"].Backends);
         Assert.Single(result.Warnings);
     }
 }

@@ -1,3 +1,4 @@
+using k8s;
 using System.Net;
 using System.Net.Http;
 using System.Security.Cryptography;
@@ -14,8 +15,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Entrance.Syncer.Tests.Kubernetes;
 
-/// <summary>An HTTPS API server with its own CA that requires a client certificate, as a real cluster's.</summary>
-public class KubeClientTlsTests : IAsyncLifetime
+/// <summary>An HTTPS API server with its own CA that requires a client certificate, as a real cluster's; the library's client configured from a kubeconfig.</summary>
+public class KubeConfigTlsTests : IAsyncLifetime
 {
     private X509Certificate2 _ca = null!;
     private X509Certificate2 _client = null!;
@@ -55,43 +56,62 @@ public class KubeClientTlsTests : IAsyncLifetime
         await _app.DisposeAsync();
     }
 
-    [Fact]
-    public async Task ListAsync_ServerSignedByConfiguredCa_PresentsClientCertificate()
+    /// <summary>A kubeconfig for the HTTPS server with the CA and client certificate as kubeconfig data fields.</summary>
+    private string Kubeconfig(X509Certificate2? ca, bool insecure = false)
     {
-        using var client = new KubeClient(new KubeCredentials
-        {
-            Server = new Uri(_url),
-            CertificateAuthorities = [_ca],
-            ClientCertificate = _client,
-        });
+        static string B64(string s) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(s));
+        var path = Path.Combine(Directory.CreateTempSubdirectory("entrance-tls-").FullName, "config");
+        var caLine = ca is null ? string.Empty : $"certificate-authority-data: {B64(ca.ExportCertificatePem())}";
+        var insecureLine = insecure ? "insecure-skip-tls-verify: true" : string.Empty;
+        File.WriteAllText(path, $"""
+            apiVersion: v1
+            kind: Config
+            current-context: prod
+            clusters:
+            - name: prod
+              cluster:
+                server: {_url}
+                {caLine}
+                {insecureLine}
+            contexts:
+            - name: prod
+              context: {"{"}cluster: prod, user: syncer{"}"}
+            users:
+            - name: syncer
+              user:
+                client-certificate-data: {B64(_client.ExportCertificatePem())}
+                client-key-data: {B64(_client.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem())}
+            """);
+        return path;
+    }
 
-        var list = await client.ListAsync(KubeResources.Services, null, CancellationToken.None);
+    private static async Task<string?> ListAsync(string kubeconfig)
+    {
+        using var client = new k8s.Kubernetes(KubeConfig.Resolve(kubeconfig).Client);
+        return (await client.CoreV1.ListServiceForAllNamespacesAsync()).Metadata.ResourceVersion;
+    }
 
-        Assert.Equal("42", list.Metadata.ResourceVersion);
+    [Fact]
+    public async Task List_ServerSignedByKubeconfigCa_PresentsClientCertificate()
+    {
+        var rv = await ListAsync(Kubeconfig(_ca));
+
+        Assert.Equal("42", rv);
         Assert.Equal("CN=system:serviceaccount:entrance:entrance-syncer", _seenClientSubject);
     }
 
     [Fact]
-    public async Task ListAsync_ServerSignedByAnotherCa_IsRejected()
+    public async Task List_ServerSignedByAnotherCa_IsRejected()
     {
-        using var client = new KubeClient(new KubeCredentials
-        {
-            Server = new Uri(_url),
-            CertificateAuthorities = [Authority("CN=someone-else")],
-            ClientCertificate = _client,
-        });
+        await Assert.ThrowsAsync<HttpRequestException>(() => ListAsync(Kubeconfig(Authority("CN=someone-else"))));
 
-        await Assert.ThrowsAsync<HttpRequestException>(() => client.ListAsync(KubeResources.Services, null, CancellationToken.None));
+        Assert.Null(_seenClientSubject);
     }
 
     [Fact]
-    public async Task ListAsync_InsecureSkipTlsVerify_AcceptsUnknownCa()
+    public async Task List_InsecureSkipTlsVerify_AcceptsUnknownCa()
     {
-        using var client = new KubeClient(new KubeCredentials { Server = new Uri(_url), InsecureSkipTlsVerify = true, ClientCertificate = _client });
-
-        var list = await client.ListAsync(KubeResources.Services, null, CancellationToken.None);
-
-        Assert.Equal("42", list.Metadata.ResourceVersion);
+        Assert.Equal("42", await ListAsync(Kubeconfig(null, insecure: true)));
     }
 
     private static X509Certificate2 Authority(string subject)
