@@ -1,4 +1,4 @@
-using Entrance.Router.Hosting;
+using Entrance.Hosting.Startup;
 using Entrance.Testing;
 
 namespace Entrance.Router.Tests.Routing;
