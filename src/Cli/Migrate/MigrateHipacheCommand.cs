@@ -22,10 +22,10 @@ internal static class MigrateHipacheCommand
         factory.SetHandler(command, async (ctx, parse) =>
         {
             var dry = parse.GetValue(dryRun);
-            var admin = await ctx.AdminAsync();
+            var migration = new HipacheMigration(await ctx.RedisAsync());
             var now = DateTimeOffset.UtcNow;
-            var names = await admin.ScanFrontendsAsync();
-            var tasks = names.Select(n => admin.MigrateFrontendAsync(n, dry, now)).ToList();
+            var names = await migration.ScanFrontendsAsync();
+            var tasks = names.Select(n => migration.MigrateAsync(n, dry, now)).ToList();
             var results = new List<MigrateResult>(tasks.Count);
             foreach (var task in tasks)
             {

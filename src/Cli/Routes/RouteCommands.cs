@@ -44,9 +44,9 @@ internal static class RouteCommands
         {
             var name = RouteInput.Host(parse.GetValue(host));
             var backends = RouteInput.Urls(parse.GetValue(urls) ?? []);
-            var admin = await ctx.AdminAsync();
-            WarnIfManaged(ctx, await admin.OwnerAsync(name), name);
-            var result = await admin.AddBackendsAsync(name, backends);
+            var redis = await ctx.RedisAsync();
+            WarnIfManaged(ctx, await new RouteReader(redis).OwnerAsync(name), name);
+            var result = await new RouteEditor(redis).AddBackendsAsync(name, backends);
             if (ctx.ReportFormat == OutputFormat.Json)
             {
                 ctx.Json(new { host = name, schema = result.Schema, added = result.Added });
@@ -87,24 +87,25 @@ internal static class RouteCommands
         {
             var name = RouteInput.Host(parse.GetValue(host));
             var backends = RouteInput.Urls(parse.GetValue(urls) ?? []);
-            var admin = await ctx.AdminAsync();
-            WarnIfManaged(ctx, await admin.OwnerAsync(name), name);
+            var redis = await ctx.RedisAsync();
+            WarnIfManaged(ctx, await new RouteReader(redis).OwnerAsync(name), name);
             if (backends.Count == 0)
             {
-                var status = await admin.Writer.RemoveAsync(name, requiredOwner: null, includeHipache: true);
+                var removal = await new RouteWriter(redis).RemoveAsync(name, requiredOwner: null, includeHipache: true);
+                var removed = removal.Outcome == RemoveOutcome.Removed;
                 if (ctx.ReportFormat == OutputFormat.Json)
                 {
-                    ctx.Json(new { host = name, hostRemoved = status == "removed" });
+                    ctx.Json(new { host = name, hostRemoved = removed });
                 }
                 else
                 {
-                    ctx.Info(status == "removed" ? $"- {name}: removed" : $"{name}: no such host, nothing removed");
+                    ctx.Info(removed ? $"- {name}: removed" : $"{name}: no such route, nothing removed");
                 }
 
                 return ExitCodes.Ok;
             }
 
-            var result = await admin.RemoveBackendsAsync(name, backends);
+            var result = await new RouteEditor(redis).RemoveBackendsAsync(name, backends);
             if (ctx.ReportFormat == OutputFormat.Json)
             {
                 ctx.Json(new { host = name, removed = result.Removed, backendsLeft = result.NativeLeft + result.HipacheLeft });
@@ -143,8 +144,8 @@ internal static class RouteCommands
         command.Aliases.Add("ls");
         factory.SetHandler(command, async (ctx, parse) =>
         {
-            var admin = await ctx.AdminAsync();
-            var routes = await admin.ReadAsync(await admin.ScanRouteNamesAsync(parse.GetValue(match)));
+            var redis = await ctx.RedisAsync();
+            var routes = await new RouteReader(redis).ReadAsync(await new RouteReader(redis).ScanRouteNamesAsync(parse.GetValue(match)));
             if (ctx.DataFormat == OutputFormat.Json)
             {
                 ctx.Json(routes.Select(r => new
@@ -184,8 +185,8 @@ internal static class RouteCommands
         factory.SetHandler(command, async (ctx, parse) =>
         {
             var lookup = RouteInput.LookupHost(parse.GetValue(host)!);
-            var admin = await ctx.AdminAsync();
-            var record = await admin.Store.ResolveAsync(lookup, ctx.CancellationToken);
+            var redis = await ctx.RedisAsync();
+            var record = await new RedisRouteStore(redis).ResolveAsync(lookup, ctx.CancellationToken);
             var now = DateTimeOffset.UtcNow;
             if (record is null)
             {
@@ -201,7 +202,7 @@ internal static class RouteCommands
                 return ExitCodes.Ok;
             }
 
-            var owner = await admin.OwnerAsync(record.RouteName) ?? "manual";
+            var owner = await new RouteReader(redis).OwnerAsync(record.RouteName) ?? "manual";
             var match = record.RouteName == lookup ? "exact" : record.RouteName == HostName.CatchAll ? "catch-all" : "wildcard";
             var dead = record.Dead.ToDictionary(d => d.Url, d => d.ExpiresAtUnixMs, StringComparer.Ordinal);
             if (ctx.DataFormat == OutputFormat.Json)
@@ -221,7 +222,7 @@ internal static class RouteCommands
                     {
                         url,
                         dead = dead.ContainsKey(url),
-                        deadUntil = dead.TryGetValue(url, out var until) && until < RouteAdmin.NeverExpires ? DateTimeOffset.FromUnixTimeMilliseconds(until) : (DateTimeOffset?)null,
+                        deadUntil = dead.TryGetValue(url, out var until) && until < DeadMarks.NeverExpires ? DateTimeOffset.FromUnixTimeMilliseconds(until) : (DateTimeOffset?)null,
                     }).ToArray(),
                 });
                 return ExitCodes.Ok;
@@ -291,10 +292,10 @@ internal static class RouteCommands
         {
             var name = RouteInput.Host(parse.GetValue(host));
             var policy = parse.GetValue(lb)!;
-            var admin = await ctx.AdminAsync();
-            var current = (await admin.ReadAsync([name]))[0];
+            var redis = await ctx.RedisAsync();
+            var current = (await new RouteReader(redis).ReadAsync([name]))[0];
             WarnIfManaged(ctx, current.Owner, name);
-            var changed = await admin.SetSettingsAsync(name, new Dictionary<string, string> { [RedisKeys.LbField] = policy == "default" ? string.Empty : policy });
+            var changed = await new RouteEditor(redis).SetSettingsAsync(name, new Dictionary<string, string> { [RedisKeys.LbField] = policy == "default" ? string.Empty : policy });
             if (ctx.ReportFormat == OutputFormat.Json)
             {
                 ctx.Json(new { host = name, lb = policy == "default" ? null : policy, changed = changed > 0 });

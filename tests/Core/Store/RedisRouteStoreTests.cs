@@ -7,6 +7,7 @@ namespace Entrance.Core.Tests.Store;
 
 public class RedisRouteStoreTests(RedisFixture redis) : IClassFixture<RedisFixture>, IAsyncLifetime
 {
+    private RedisConnection _connection = null!;
     private RedisRouteStore _store = null!;
 
     private IDatabase Db => redis.Server.Db;
@@ -14,10 +15,11 @@ public class RedisRouteStoreTests(RedisFixture redis) : IClassFixture<RedisFixtu
     public async Task InitializeAsync()
     {
         await redis.Server.CliAsync("FLUSHALL");
-        _store = new RedisRouteStore(redis.Server.Client, new RedisKeys());
+        _connection = RedisConnection.Connect(redis.Server.Configuration, null, TimeSpan.FromSeconds(5));
+        _store = new RedisRouteStore(_connection);
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public async Task DisposeAsync() => await _connection.DisposeAsync();
 
     [Fact]
     public async Task ResolveAsync_ExactNative_ReturnsSortedBackends()
@@ -194,7 +196,8 @@ public class RedisRouteStoreTests(RedisFixture redis) : IClassFixture<RedisFixtu
     {
         await Db.SetAddAsync("entrance:backends:p.example.com", "http://unprefixed:1");
         await Db.SetAddAsync("tenant:entrance:backends:p.example.com", "http://prefixed:1");
-        var store = new RedisRouteStore(redis.Server.Client, new RedisKeys("tenant:"));
+        using var connection = RedisConnection.Connect(redis.Server.Configuration, "tenant:", TimeSpan.FromSeconds(5));
+        var store = new RedisRouteStore(connection);
 
         Assert.Equal(["http://prefixed:1"], (await store.ResolveAsync("p.example.com"))!.Backends);
     }
@@ -213,8 +216,8 @@ public class RedisRouteStoreTests(RedisFixture redis) : IClassFixture<RedisFixtu
     public async Task ResolveAsync_RedisDown_ThrowsUnavailable()
     {
         var port = FreePort.Next();
-        using var mux = RedisConnection.Connect($"127.0.0.1:{port}", TimeSpan.FromMilliseconds(200));
-        var store = new RedisRouteStore(mux, new RedisKeys());
+        using var connection = RedisConnection.Connect($"127.0.0.1:{port}", null, TimeSpan.FromMilliseconds(200));
+        var store = new RedisRouteStore(connection);
 
         await Assert.ThrowsAsync<RouteStoreUnavailableException>(() => store.ResolveAsync("a.example.com"));
     }
@@ -222,15 +225,15 @@ public class RedisRouteStoreTests(RedisFixture redis) : IClassFixture<RedisFixtu
     [Fact]
     public async Task ResolveAsync_RedisFrozen_ThrowsUnavailableWithinTimeout()
     {
-        using var mux = RedisConnection.Connect(redis.Server.Configuration, TimeSpan.FromMilliseconds(300));
-        var store = new RedisRouteStore(mux, new RedisKeys());
+        using var connection = RedisConnection.Connect(redis.Server.Configuration, null, TimeSpan.FromMilliseconds(300));
+        var store = new RedisRouteStore(connection);
         await store.ResolveAsync("warm.example.com");
         await redis.Server.CliAsync("CLIENT", "PAUSE", "3000");
 
         var watch = System.Diagnostics.Stopwatch.StartNew();
         await Assert.ThrowsAsync<RouteStoreUnavailableException>(() => store.ResolveAsync("frozen.example.com"));
 
-        // Without the bound the call waits out the whole 3 s pause.
+        // Without the async timeout the call waits out the whole 3 s pause.
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed.TotalMilliseconds} ms");
         await Task.Delay(3100);
     }
