@@ -93,6 +93,10 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
         options.ConnectTimeout = Math.Max(timeoutMs, 1000);
         options.ConnectRetry = 1;
         options.KeepAlive = 5;
+
+        // StackExchange.Redis counts CONFIG as an admin command, even when sent with Execute: keyspace-event detection
+        // needs CONFIG GET. Entrance never issues destructive admin commands.
+        options.AllowAdmin = true;
         return options;
     }
 

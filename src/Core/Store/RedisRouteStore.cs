@@ -133,10 +133,9 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
     {
         try
         {
-            // Sent as a plain command so the connection needs no admin mode (which would also allow FLUSHALL and friends).
-            var reply = await _redis.GetDatabase(_database).ExecuteAsync("CONFIG", "GET", "notify-keyspace-events").ConfigureAwait(false);
-            var pair = (RedisResult[])reply!;
-            var flags = pair.Length < 2 ? string.Empty : (string?)pair[1] ?? string.Empty;
+            var server = _redis.GetServer(_redis.GetEndPoints()[0]);
+            var config = await server.ConfigGetAsync("notify-keyspace-events").ConfigureAwait(false);
+            var flags = config.Length == 0 ? string.Empty : config[0].Value ?? string.Empty;
             return KeyspaceFlagsCover(flags);
         }
         catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException)

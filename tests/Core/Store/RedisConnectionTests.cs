@@ -33,7 +33,6 @@ public class RedisConnectionTests(RedisFixture redis) : IClassFixture<RedisFixtu
 
         Assert.Equal(300, options.SyncTimeout);
         Assert.Equal(300, options.AsyncTimeout);
-        Assert.False(options.AllowAdmin);
     }
 
     [Fact]
