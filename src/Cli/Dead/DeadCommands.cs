@@ -36,7 +36,7 @@ internal static class DeadCommands
         factory.SetHandler(command, async (ctx, parse) =>
         {
             var raw = parse.GetValue(host);
-            var name = raw is null ? null : RouteInput.Host(raw);
+            var name = raw is null ? null : RouteInput.RouteName(raw);
             var now = DateTimeOffset.UtcNow;
             var entries = await new DeadMarks(await ctx.RedisAsync()).ListAsync(name, now);
             if (ctx.DataFormat == OutputFormat.Json)
@@ -75,7 +75,7 @@ internal static class DeadCommands
             """) { host };
         factory.SetHandler(command, async (ctx, parse) =>
         {
-            var name = RouteInput.Host(parse.GetValue(host));
+            var name = RouteInput.RouteName(parse.GetValue(host));
             var cleared = await new DeadMarks(await ctx.RedisAsync()).ClearAsync(name);
             if (ctx.ReportFormat == OutputFormat.Json)
             {

@@ -42,7 +42,7 @@ internal static class RouteCommands
             """) { host, urls };
         factory.SetHandler(command, async (ctx, parse) =>
         {
-            var name = RouteInput.Host(parse.GetValue(host));
+            var name = RouteInput.RouteName(parse.GetValue(host));
             var backends = RouteInput.Urls(parse.GetValue(urls) ?? []);
             var redis = await ctx.RedisAsync();
             WarnIfManaged(ctx, await new RouteReader(redis).OwnerAsync(name), name);
@@ -85,7 +85,7 @@ internal static class RouteCommands
         command.Aliases.Add("rm");
         factory.SetHandler(command, async (ctx, parse) =>
         {
-            var name = RouteInput.Host(parse.GetValue(host));
+            var name = RouteInput.RouteName(parse.GetValue(host));
             var backends = RouteInput.Urls(parse.GetValue(urls) ?? []);
             var redis = await ctx.RedisAsync();
             WarnIfManaged(ctx, await new RouteReader(redis).OwnerAsync(name), name);
@@ -290,7 +290,7 @@ internal static class RouteCommands
             """) { host, lb };
         factory.SetHandler(command, async (ctx, parse) =>
         {
-            var name = RouteInput.Host(parse.GetValue(host));
+            var name = RouteInput.RouteName(parse.GetValue(host));
             var policy = parse.GetValue(lb)!;
             var redis = await ctx.RedisAsync();
             var current = (await new RouteReader(redis).ReadAsync([name]))[0];

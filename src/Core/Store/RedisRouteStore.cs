@@ -26,8 +26,6 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
 
     public bool IsConnected => _connection.IsConnected;
 
-    public RedisKeys Keys => _keys;
-
     public async Task<RouteRecord?> ResolveAsync(string host, CancellationToken cancellationToken = default)
     {
         var candidates = HostName.Candidates(host);

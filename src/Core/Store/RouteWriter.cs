@@ -11,9 +11,6 @@ public enum OwnershipMode
 
     /// <summary>Write only names that are new or already ours; never touch hand-written or foreign names (the Syncer).</summary>
     OwnedOnly,
-
-    /// <summary>Write whatever the owner.</summary>
-    Force,
 }
 
 /// <summary>A route as a writer wants it under a route name: exactly these backends and settings (an empty setting value deletes it).</summary>
@@ -102,7 +99,7 @@ public sealed class RouteWriter(RedisConnection redis)
         var args = new RedisValue[4 + spec.Settings.Count * 2 + spec.Backends.Count];
         args[0] = spec.Name;
         args[1] = owner;
-        args[2] = mode switch { OwnershipMode.Claim => "claim", OwnershipMode.OwnedOnly => "owned-only", _ => "force" };
+        args[2] = mode == OwnershipMode.OwnedOnly ? "owned-only" : "claim";
         args[3] = spec.Settings.Count;
         var i = 4;
         foreach (var (field, value) in spec.Settings)

@@ -14,7 +14,6 @@ public static class StoreServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<EntranceOptions>>().Value;
             return RedisConnection.Connect(options.Redis, options.KeyPrefix, options.RedisTimeout);
         });
-        services.AddSingleton(sp => sp.GetRequiredService<RedisConnection>().Keys);
         services.AddSingleton(sp => new RedisRouteStore(sp.GetRequiredService<RedisConnection>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IRouteStore>(sp => sp.GetRequiredService<RedisRouteStore>());
         services.AddSingleton<IRouteChangeFeed>(sp => sp.GetRequiredService<RedisRouteStore>());
