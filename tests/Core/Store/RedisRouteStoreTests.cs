@@ -239,6 +239,41 @@ public class RedisRouteStoreTests(RedisFixture redis) : IClassFixture<RedisFixtu
     }
 
     [Fact]
+    public async Task SubscribeAsync_PublishAndKeyspace_BothReported()
+    {
+        var changes = new System.Collections.Concurrent.ConcurrentQueue<RouteChange>();
+        await _store.SubscribeAsync(changes.Enqueue);
+
+        await redis.Server.CliAsync("PUBLISH", "entrance:changed", "Pub.example.com");
+        await redis.Server.CliAsync("SADD", "entrance:backends:ks.example.com", "http://1:80");
+
+        await Eventually.TrueAsync(() => Task.FromResult(changes.Contains(new RouteChange(RouteChangeKind.Route, "pub.example.com", RouteChangeOrigin.Publish))), TimeSpan.FromSeconds(5), "PUBLISH reported");
+        await Eventually.TrueAsync(() => Task.FromResult(changes.Contains(new RouteChange(RouteChangeKind.Route, "ks.example.com", RouteChangeOrigin.Keyspace))), TimeSpan.FromSeconds(5), "keyspace event reported");
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_SubscriptionKilled_LostThenResubscribedThenDelivers()
+    {
+        var changes = new System.Collections.Concurrent.ConcurrentQueue<RouteChange>();
+        await _store.SubscribeAsync(changes.Enqueue);
+
+        await redis.Server.CliAsync("CLIENT", "KILL", "TYPE", "pubsub");
+
+        // Routers drop their cache on a resubscribe: changes may have been missed while the subscription was down.
+        await Eventually.TrueAsync(() => Task.FromResult(changes.Any(c => c.Kind == RouteChangeKind.Resubscribed)), TimeSpan.FromSeconds(10), "resubscribed");
+        Assert.Contains(changes, c => c.Kind == RouteChangeKind.SubscriptionLost);
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                await redis.Server.CliAsync("PUBLISH", "entrance:changed", "after.example.com");
+                await Task.Delay(50);
+                return changes.Any(c => c.RouteName == "after.example.com");
+            },
+            TimeSpan.FromSeconds(10),
+            "delivered after the resubscribe");
+    }
+
+    [Fact]
     public async Task KeyspaceEventsEnabledAsync_ProjectConfig_ReportsEnabled()
     {
         Assert.True(await _store.KeyspaceEventsEnabledAsync());
