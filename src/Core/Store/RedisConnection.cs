@@ -105,11 +105,7 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
 
     public void Dispose() => Multiplexer.Dispose();
 
-    public async ValueTask DisposeAsync()
-    {
-        await Multiplexer.CloseAsync(allowCommandsToComplete: true).ConfigureAwait(false);
-        await Multiplexer.DisposeAsync().ConfigureAwait(false);
-    }
+    public ValueTask DisposeAsync() => Multiplexer.DisposeAsync();
 
     private static ConfigurationOptions? TryParse(string configuration, out string problem)
     {
