@@ -1,17 +1,16 @@
--- Entrance: set one host's backends and settings to exactly the given ones, atomically, with ownership.
+-- Entrance: set one route's backends and settings to exactly the given ones, atomically, with ownership.
 -- A reader never sees an empty or half-written set: additions and removals happen in one script run.
 -- KEYS[1] backends SET, KEYS[2] settings HASH, KEYS[3] owners HASH, KEYS[4] changed channel (not a key; passed for clarity)
--- ARGV[1] route name, ARGV[2] owner (e.g. apply, syncer), ARGV[3] mode: claim | owned-only | force
+-- ARGV[1] route name, ARGV[2] owner (e.g. apply, syncer), ARGV[3] mode: claim | owned-only
 --   claim:      write unless another writer owns the name (hand-written names are taken over)
 --   owned-only: write only when the name is new or already ours (never touch hand-written or foreign names)
---   force:      write whatever the owner
 -- ARGV[4] settings count n, then n field/value pairs (an empty value deletes the field), then the backend URLs.
 -- Returns { status, added..., '|', removed..., '|', settings changed count }
 --   status: 'ok' | 'conflict:<current owner or manual>'
 local name, owner, mode = ARGV[1], ARGV[2], ARGV[3]
 local current = redis.call('HGET', KEYS[3], name)
 local exists = redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1
-if current and current ~= owner and mode ~= 'force' then
+if current and current ~= owner then
   return { 'conflict:' .. current }
 end
 if (not current) and exists and mode == 'owned-only' then

@@ -54,7 +54,7 @@ public static class Scenarios
             await db.SetRemoveAsync("entrance:backends:" + host, from.Url);
             if (publish)
             {
-                await redis.Client.GetSubscriber().PublishAsync("entrance:changed", host);
+                await redis.Client.GetSubscriber().PublishAsync(StackExchange.Redis.RedisChannel.Literal("entrance:changed"), host);
             }
 
             while (await router.BodyAsync(host) != "new")

@@ -5,6 +5,8 @@ apt_updated=0
 apt_install() {
   local missing=()
   for pkg in "$@"; do
+    # A kubectl from elsewhere (snap, a cloud SDK, a download) serves as well; installing Debian's over it fails in dpkg.
+    [ "$pkg" = kubernetes-client ] && command -v kubectl >/dev/null 2>&1 && continue
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0

@@ -132,7 +132,7 @@ internal sealed class CommandFactory
             {
                 return ExitCodes.Ok;
             }
-            catch (Exception ex) when (RouteAdmin.IsUnavailable(ex))
+            catch (Exception ex) when (RedisConnection.IsUnavailable(ex))
             {
                 var message = ex is RouteStoreUnavailableException ? ex.Message : $"Redis at {ctx.Redis} did not answer: {ex.Message}";
                 await ctx.Err.WriteLineAsync("error: " + message);

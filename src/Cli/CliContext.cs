@@ -12,7 +12,7 @@ public sealed class CliContext : IAsyncDisposable
     /// <summary>A CLI must fail fast when Redis is away, not retry like a router does.</summary>
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(2);
 
-    private RouteAdmin? _admin;
+    private RedisConnection? _redis;
 
     public CliContext(TextWriter stdout, TextWriter stderr, TextReader stdin, bool isTerminal, string redis, string? prefix, OutputFormat? output, bool quiet, CancellationToken cancellationToken)
     {
@@ -59,7 +59,7 @@ public sealed class CliContext : IAsyncDisposable
     public OutputFormat ReportFormat => RequestedOutput ?? OutputFormat.Plain;
 
     /// <summary>The connection, made on first use so commands refused for bad input never touch Redis.</summary>
-    public async Task<RouteAdmin> AdminAsync() => _admin ??= await RouteAdmin.ConnectAsync(Redis, Prefix, ConnectTimeout);
+    public async Task<RedisConnection> RedisAsync() => _redis ??= await RedisConnection.ConnectAsync(Redis, Prefix, ConnectTimeout);
 
     /// <summary>A progress or status line for people; silent with --quiet and when JSON goes to stdout.</summary>
     public void Info(string line)
@@ -82,9 +82,9 @@ public sealed class CliContext : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_admin is not null)
+        if (_redis is not null)
         {
-            await _admin.DisposeAsync();
+            await _redis.DisposeAsync();
         }
     }
 

@@ -12,6 +12,6 @@ public static class ExitCodes
     /// <summary>Invalid input: bad arguments, hosts, URLs, apply files, ownership conflicts. Nothing was written.</summary>
     public const int InvalidInput = 2;
 
-    /// <summary><c>apply --dry-run</c> found changes to make (a CI gate).</summary>
+    /// <summary><c>apply --dry-run</c> or <c>migrate-hipache --dry-run</c> found changes to make (a CI gate).</summary>
     public const int ChangesPending = 3;
 }

@@ -52,7 +52,7 @@ public static class CliHarness
     public static async Task<List<string>> SubscribeChangedAsync(RedisServer server, string channel = "entrance:changed")
     {
         var messages = new List<string>();
-        await server.Client.GetSubscriber().SubscribeAsync(channel, (_, m) =>
+        await server.Client.GetSubscriber().SubscribeAsync(StackExchange.Redis.RedisChannel.Literal(channel), (_, m) =>
         {
             lock (messages)
             {

@@ -19,6 +19,11 @@ public class RouterPropagationTests(RedisFixture redis, ITestOutputHelper output
     public async Task InitializeAsync()
     {
         await redis.Server.CliAsync("FLUSHALL");
+
+        // Keyspace events off: they would invalidate the router's cache by themselves, and the test would pass even if
+        // the CLI stopped publishing entrance:changed.
+        await redis.Server.CliAsync("CONFIG", "SET", "notify-keyspace-events", "");
+
         // A 30 s cache TTL: only the invalidation can make the change visible within the bounds below.
         _router = EntranceRouter.Build(["--urls", "http://127.0.0.1:0", "--Entrance:Redis", redis.Server.Configuration, "--Entrance:CacheTtl", "00:00:30", "--Logging:LogLevel:Default", "Warning"]);
         await _router.StartAsync();
@@ -31,6 +36,7 @@ public class RouterPropagationTests(RedisFixture redis, ITestOutputHelper output
         _http.Dispose();
         await _router.StopAsync();
         await _router.DisposeAsync();
+        await redis.Server.CliAsync("CONFIG", "SET", "notify-keyspace-events", "Kghlszx");
     }
 
     private async Task<string> GetAsync(string host)

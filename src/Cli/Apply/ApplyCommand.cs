@@ -42,8 +42,9 @@ internal static class ApplyCommand
         var (text, name) = Read(ctx, path);
         var entries = ApplyFile.Parse(text, name);
         var watch = Stopwatch.StartNew();
-        var admin = await ctx.AdminAsync();
-        var owners = await admin.OwnersAsync();
+        var redis = await ctx.RedisAsync();
+        var writer = new RouteWriter(redis);
+        var owners = await writer.OwnersAsync();
         var names = entries.Select(e => e.Host).ToList();
         if (prune)
         {
@@ -51,7 +52,7 @@ internal static class ApplyCommand
             names.AddRange(owners.Where(o => o.Value == ApplyPlan.Owner && !listed.Contains(o.Key)).Select(o => o.Key));
         }
 
-        var current = (await admin.ReadAsync(names)).ToDictionary(r => r.Name, StringComparer.Ordinal);
+        var current = (await new RouteReader(redis).ReadAsync(names)).ToDictionary(r => r.Name, StringComparer.Ordinal);
         var plan = ApplyPlan.Compute(entries, current, owners, prune);
         if (plan.Conflicts.Count > 0)
         {
@@ -69,19 +70,19 @@ internal static class ApplyCommand
             return dryRun && plan.HasChanges ? ExitCodes.ChangesPending : ExitCodes.Ok;
         }
 
-        var specs = plan.Writes.Select(e => new HostSpec(e.Host, e.Backends, new Dictionary<string, string> { [RedisKeys.LbField] = e.Lb ?? string.Empty })).ToList();
-        var results = await WriteAsync(ctx, admin, specs);
+        var specs = plan.Writes.Select(e => new RouteSpec(e.Host, e.Backends, new Dictionary<string, string> { [RedisKeys.LbField] = e.Lb ?? string.Empty })).ToList();
+        var results = await WriteAsync(ctx, writer, specs);
         var failures = results.Where(r => r.Conflict is not null).Select(r => $"{r.Name} was taken over by '{r.Conflict}' meanwhile; not written").ToList();
         var pruned = 0;
         if (prune)
         {
-            var removals = plan.Changes.Where(c => c.Kind == ChangeKind.Remove).Select(c => (c.Host, Task: admin.Writer.RemoveAsync(c.Host, ApplyPlan.Owner, includeHipache: false))).ToList();
+            var removals = plan.Changes.Where(c => c.Kind == ChangeKind.Remove).Select(c => (c.Host, Task: writer.RemoveAsync(c.Host, ApplyPlan.Owner, includeHipache: false))).ToList();
             foreach (var (host, task) in removals)
             {
-                var status = await task;
-                if (status.StartsWith("conflict:", StringComparison.Ordinal))
+                var removal = await task;
+                if (removal.Outcome == RemoveOutcome.Conflict)
                 {
-                    failures.Add($"{host} was taken over by '{status["conflict:".Length..]}' meanwhile; not removed");
+                    failures.Add($"{host} was taken over by '{removal.Owner}' meanwhile; not removed");
                 }
                 else
                 {
@@ -125,22 +126,22 @@ internal static class ApplyCommand
         }
     }
 
-    private static async Task<IReadOnlyList<HostWriteResult>> WriteAsync(CliContext ctx, RouteAdmin admin, List<HostSpec> specs)
+    private static async Task<IReadOnlyList<RouteWriteResult>> WriteAsync(CliContext ctx, RouteWriter writer, List<RouteSpec> specs)
     {
         // A progress bar only for a person at a terminal; pipes and CI logs get none.
         var stderrRedirected = ReferenceEquals(ctx.Err, Console.Error) && Console.IsErrorRedirected;
         if (!ctx.IsTerminal || stderrRedirected || ctx.Quiet || ctx.ReportFormat == OutputFormat.Json || specs.Count < 100)
         {
-            return await admin.Writer.ApplyManyAsync(specs, ApplyPlan.Owner, OwnershipMode.Claim);
+            return await writer.ApplyManyAsync(specs, ApplyPlan.Owner, OwnershipMode.Claim);
         }
 
-        IReadOnlyList<HostWriteResult> results = [];
+        IReadOnlyList<RouteWriteResult> results = [];
         await Tables.Console(ctx.Err, isTerminal: true).Progress()
             .AutoClear(true)
             .StartAsync(async progress =>
             {
                 var task = progress.AddTask("Applying hosts", maxValue: specs.Count);
-                results = await admin.Writer.ApplyManyAsync(specs, ApplyPlan.Owner, OwnershipMode.Claim, new DirectProgress(done => task.Value = done));
+                results = await writer.ApplyManyAsync(specs, ApplyPlan.Owner, OwnershipMode.Claim, new DirectProgress(done => task.Value = done));
             });
         return results;
     }

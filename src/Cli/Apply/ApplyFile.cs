@@ -5,7 +5,7 @@ using YamlDotNet.Core.Events;
 
 namespace Entrance.Cli.Apply;
 
-/// <summary>One host of an apply file, with where it was written for error messages.</summary>
+/// <summary>One route of an apply file, with where it was written for error messages. <see cref="Host"/> is the route name, named after the file's public <c>host:</c> key.</summary>
 public sealed record ApplyEntry(string Host, IReadOnlyList<string> Backends, string? Lb, int Line, int Column);
 
 /// <summary>
@@ -134,7 +134,7 @@ public static class ApplyFile
             switch (key.Value)
             {
                 case "host" when value is Scalar scalar:
-                    if (RouteInput.TryHost(scalar.Value, out var normal, out var hostError))
+                    if (RouteInput.TryRouteName(scalar.Value, out var normal, out var hostError))
                     {
                         host = normal;
                     }

@@ -9,8 +9,8 @@ public enum ChangeKind
     Remove,
 }
 
-/// <summary>What apply will do to one host: backends added and removed, lb changed, ownership claimed.</summary>
-public sealed record HostChange(
+/// <summary>What apply will do to one route: backends added and removed, lb changed, ownership claimed. Property names are the JSON output.</summary>
+public sealed record PlannedChange(
     string Host,
     ChangeKind Kind,
     IReadOnlyList<string> Added,
@@ -32,7 +32,7 @@ public sealed class ApplyPlan
     /// <summary>The writer name recorded in <c>entrance:owners</c> for hosts written by apply.</summary>
     public const string Owner = "apply";
 
-    public required IReadOnlyList<HostChange> Changes { get; init; }
+    public required IReadOnlyList<PlannedChange> Changes { get; init; }
 
     /// <summary>The file's hosts that need writing (new or changed), in file order.</summary>
     public required IReadOnlyList<ApplyEntry> Writes { get; init; }
@@ -49,7 +49,7 @@ public sealed class ApplyPlan
 
     public static ApplyPlan Compute(IReadOnlyList<ApplyEntry> entries, IReadOnlyDictionary<string, RouteData> current, IReadOnlyDictionary<string, string> owners, bool prune)
     {
-        var changes = new List<HostChange>();
+        var changes = new List<PlannedChange>();
         var writes = new List<ApplyEntry>();
         var conflicts = new List<string>();
         var unchanged = 0;
@@ -76,7 +76,7 @@ public sealed class ApplyPlan
             var added = entry.Backends.Where(u => !route.NativeBackends.Contains(u, StringComparer.Ordinal)).ToArray();
             var removed = route.NativeBackends.Where(u => !wanted.Contains(u)).ToArray();
             var claimed = owner is null && !route.IsEmpty ? "manual" : null;
-            var change = new HostChange(entry.Host, route.IsEmpty ? ChangeKind.Add : ChangeKind.Change, added, removed, route.LoadBalancing, entry.Lb, claimed,
+            var change = new PlannedChange(entry.Host, route.IsEmpty ? ChangeKind.Add : ChangeKind.Change, added, removed, route.LoadBalancing, entry.Lb, claimed,
                 ShadowsHipache: !route.HasNative && route.HasHipache);
             if (added.Length == 0 && removed.Length == 0 && !change.LbChanged && claimed is null && !(route.IsEmpty && owner is null))
             {
@@ -94,7 +94,7 @@ public sealed class ApplyPlan
             foreach (var name in stale)
             {
                 var route = current[name];
-                changes.Add(new HostChange(name, ChangeKind.Remove, [], route.NativeBackends, route.LoadBalancing, null, null, false));
+                changes.Add(new PlannedChange(name, ChangeKind.Remove, [], route.NativeBackends, route.LoadBalancing, null, null, false));
             }
         }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Entrance.Cli.Input;
 using Entrance.Cli.Output;
+using Entrance.Core.Store;
 
 namespace Entrance.Cli.Dead;
 
@@ -35,14 +36,14 @@ internal static class DeadCommands
         factory.SetHandler(command, async (ctx, parse) =>
         {
             var raw = parse.GetValue(host);
-            var name = raw is null ? null : RouteInput.Host(raw);
+            var name = raw is null ? null : RouteInput.RouteName(raw);
             var now = DateTimeOffset.UtcNow;
-            var entries = await (await ctx.AdminAsync()).DeadAsync(name, now);
+            var entries = await new DeadMarks(await ctx.RedisAsync()).ListAsync(name, now);
             if (ctx.DataFormat == OutputFormat.Json)
             {
                 ctx.Json(entries.Select(e => new
                 {
-                    host = e.Host,
+                    host = e.RouteName,
                     url = e.Url,
                     schema = e.Schema,
                     expires = e.ExpiresAtUnixMs == long.MaxValue ? (DateTimeOffset?)null : DateTimeOffset.FromUnixTimeMilliseconds(e.ExpiresAtUnixMs),
@@ -51,7 +52,7 @@ internal static class DeadCommands
             }
 
             Tables.Write(ctx, ["HOST", "BACKEND", "SCHEMA", "EXPIRES"],
-                entries.Select(e => new[] { e.Host, e.Url, e.Schema.ToString().ToLowerInvariant(), Tables.Expiry(e.ExpiresAtUnixMs, now) }));
+                entries.Select(e => new[] { e.RouteName, e.Url, e.Schema.ToString().ToLowerInvariant(), Tables.Expiry(e.ExpiresAtUnixMs, now) }));
             if (ctx.DataFormat == OutputFormat.Table && !ctx.Quiet)
             {
                 ctx.Out.WriteLine(entries.Count == 0 ? "No dead backends." : $"{entries.Count} dead backend(s)");
@@ -74,8 +75,8 @@ internal static class DeadCommands
             """) { host };
         factory.SetHandler(command, async (ctx, parse) =>
         {
-            var name = RouteInput.Host(parse.GetValue(host));
-            var cleared = await (await ctx.AdminAsync()).ClearDeadAsync(name);
+            var name = RouteInput.RouteName(parse.GetValue(host));
+            var cleared = await new DeadMarks(await ctx.RedisAsync()).ClearAsync(name);
             if (ctx.ReportFormat == OutputFormat.Json)
             {
                 ctx.Json(new { host = name, cleared });

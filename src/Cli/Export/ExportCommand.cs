@@ -24,8 +24,8 @@ internal static class ExportCommand
             """) { format, match };
         factory.SetHandler(command, async (ctx, parse) =>
         {
-            var admin = await ctx.AdminAsync();
-            var routes = (await admin.ReadAsync(await admin.ScanRouteNamesAsync(parse.GetValue(match)))).Where(r => !r.IsEmpty).ToList();
+            var redis = await ctx.RedisAsync();
+            var routes = (await new RouteReader(redis).ReadAsync(await new RouteReader(redis).ScanRouteNamesAsync(parse.GetValue(match)))).Where(r => !r.IsEmpty).ToList();
             await ctx.Out.WriteAsync(parse.GetValue(format) == "json" ? ToJson(routes) : ToYaml(routes));
             return ExitCodes.Ok;
         });

@@ -9,10 +9,10 @@ public static class RouteInput
     public static readonly string[] Policies = ["p2c", "random", "round-robin"];
 
     /// <summary>A route name as stored: lower-cased for convenience, then held to the schema's rules.</summary>
-    public static bool TryHost(string? raw, out string host, out string error)
+    public static bool TryRouteName(string? raw, out string name, out string error)
     {
-        host = (raw ?? string.Empty).ToLowerInvariant();
-        if (HostName.IsValidRouteName(host, out error))
+        name = (raw ?? string.Empty).ToLowerInvariant();
+        if (HostName.IsValidRouteName(name, out error))
         {
             return true;
         }
@@ -21,7 +21,7 @@ public static class RouteInput
         return false;
     }
 
-    public static string Host(string? raw) => TryHost(raw, out var host, out var error) ? host : throw new CliInputException(error);
+    public static string RouteName(string? raw) => TryRouteName(raw, out var name, out var error) ? name : throw new CliInputException(error);
 
     /// <summary>A backend base URL: absolute http:// or https:// with a host, no credentials, query or fragment.</summary>
     public static bool TryUrl(string? raw, out string error)

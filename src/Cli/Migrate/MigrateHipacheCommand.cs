@@ -14,6 +14,7 @@ internal static class MigrateHipacheCommand
             Copy every hipache frontend:<host> list into entrance:backends:<host> (its dead marks too). Hosts that already
             have a native set are skipped. The hipache keys stay, shadowed by the native set, as a way back.
             Migrated hosts count as hand-written (apply --prune never removes them). Publishes entrance:changed <host>.
+            --dry-run exits 3 when something would be copied, 0 when nothing is left to migrate.
 
             Examples:
               entrance migrate-hipache --dry-run
@@ -22,10 +23,10 @@ internal static class MigrateHipacheCommand
         factory.SetHandler(command, async (ctx, parse) =>
         {
             var dry = parse.GetValue(dryRun);
-            var admin = await ctx.AdminAsync();
+            var migration = new HipacheMigration(await ctx.RedisAsync());
             var now = DateTimeOffset.UtcNow;
-            var names = await admin.ScanFrontendsAsync();
-            var tasks = names.Select(n => admin.MigrateFrontendAsync(n, dry, now)).ToList();
+            var names = await migration.ScanFrontendsAsync();
+            var tasks = names.Select(n => migration.MigrateAsync(n, dry, now)).ToList();
             var results = new List<MigrateResult>(tasks.Count);
             foreach (var task in tasks)
             {
@@ -33,10 +34,13 @@ internal static class MigrateHipacheCommand
             }
 
             var copied = results.Count(r => r.Status is MigrateStatus.Migrated or MigrateStatus.WouldMigrate);
+
+            // Like apply --dry-run: a script or CI step can tell "something left to migrate" from the exit code.
+            var exit = dry && copied > 0 ? ExitCodes.ChangesPending : ExitCodes.Ok;
             if (ctx.ReportFormat == OutputFormat.Json)
             {
                 ctx.Json(new { dryRun = dry, hosts = results.Select(r => new { host = r.Name, status = r.Status, backends = r.Backends }).ToArray() });
-                return ExitCodes.Ok;
+                return exit;
             }
 
             foreach (var result in results)
@@ -52,7 +56,7 @@ internal static class MigrateHipacheCommand
             ctx.Info(dry
                 ? $"Dry run: {copied} of {results.Count} hipache frontend(s) would be copied; nothing written."
                 : $"Copied {copied} of {results.Count} hipache frontend(s) into native sets.");
-            return ExitCodes.Ok;
+            return exit;
         });
         return command;
     }

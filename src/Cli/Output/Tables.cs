@@ -44,7 +44,7 @@ public static class Tables
 
     public static string Expiry(long unixMs, DateTimeOffset now)
     {
-        if (unixMs >= Core.Store.RouteAdmin.NeverExpires)
+        if (unixMs >= Core.Store.DeadMarks.NeverExpires)
         {
             return "never";
         }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Entrance.Cli.Input;
 using Entrance.Cli.Output;
-using Entrance.Core.Hosts;
 using Entrance.Core.Schema;
 using Entrance.Core.Store;
 
@@ -23,7 +22,7 @@ internal static class RouteCommands
         route.Subcommands.Add(Add(factory));
         route.Subcommands.Add(Remove(factory));
         route.Subcommands.Add(List(factory));
-        route.Subcommands.Add(Show(factory));
+        route.Subcommands.Add(RouteShowCommand.Create(factory));
         route.Subcommands.Add(Set(factory));
         return route;
     }
@@ -42,11 +41,11 @@ internal static class RouteCommands
             """) { host, urls };
         factory.SetHandler(command, async (ctx, parse) =>
         {
-            var name = RouteInput.Host(parse.GetValue(host));
+            var name = RouteInput.RouteName(parse.GetValue(host));
             var backends = RouteInput.Urls(parse.GetValue(urls) ?? []);
-            var admin = await ctx.AdminAsync();
-            WarnIfManaged(ctx, await admin.OwnerAsync(name), name);
-            var result = await admin.AddBackendsAsync(name, backends);
+            var redis = await ctx.RedisAsync();
+            WarnIfManaged(ctx, await new RouteReader(redis).OwnerAsync(name), name);
+            var result = await new RouteEditor(redis).AddBackendsAsync(name, backends);
             if (ctx.ReportFormat == OutputFormat.Json)
             {
                 ctx.Json(new { host = name, schema = result.Schema, added = result.Added });
@@ -85,26 +84,27 @@ internal static class RouteCommands
         command.Aliases.Add("rm");
         factory.SetHandler(command, async (ctx, parse) =>
         {
-            var name = RouteInput.Host(parse.GetValue(host));
+            var name = RouteInput.RouteName(parse.GetValue(host));
             var backends = RouteInput.Urls(parse.GetValue(urls) ?? []);
-            var admin = await ctx.AdminAsync();
-            WarnIfManaged(ctx, await admin.OwnerAsync(name), name);
+            var redis = await ctx.RedisAsync();
+            WarnIfManaged(ctx, await new RouteReader(redis).OwnerAsync(name), name);
             if (backends.Count == 0)
             {
-                var status = await admin.Writer.RemoveAsync(name, requiredOwner: null, includeHipache: true);
+                var removal = await new RouteWriter(redis).RemoveAsync(name, requiredOwner: null, includeHipache: true);
+                var removed = removal.Outcome == RemoveOutcome.Removed;
                 if (ctx.ReportFormat == OutputFormat.Json)
                 {
-                    ctx.Json(new { host = name, hostRemoved = status == "removed" });
+                    ctx.Json(new { host = name, hostRemoved = removed });
                 }
                 else
                 {
-                    ctx.Info(status == "removed" ? $"- {name}: removed" : $"{name}: no such host, nothing removed");
+                    ctx.Info(removed ? $"- {name}: removed" : $"{name}: no such route, nothing removed");
                 }
 
                 return ExitCodes.Ok;
             }
 
-            var result = await admin.RemoveBackendsAsync(name, backends);
+            var result = await new RouteEditor(redis).RemoveBackendsAsync(name, backends);
             if (ctx.ReportFormat == OutputFormat.Json)
             {
                 ctx.Json(new { host = name, removed = result.Removed, backendsLeft = result.NativeLeft + result.HipacheLeft });
@@ -143,8 +143,8 @@ internal static class RouteCommands
         command.Aliases.Add("ls");
         factory.SetHandler(command, async (ctx, parse) =>
         {
-            var admin = await ctx.AdminAsync();
-            var routes = await admin.ReadAsync(await admin.ScanRouteNamesAsync(parse.GetValue(match)));
+            var redis = await ctx.RedisAsync();
+            var routes = await new RouteReader(redis).ReadAsync(await new RouteReader(redis).ScanRouteNamesAsync(parse.GetValue(match)));
             if (ctx.DataFormat == OutputFormat.Json)
             {
                 ctx.Json(routes.Select(r => new
@@ -163,106 +163,6 @@ internal static class RouteCommands
             if (ctx.DataFormat == OutputFormat.Table && !ctx.Quiet)
             {
                 ctx.Out.WriteLine($"{routes.Count} route(s)");
-            }
-
-            return ExitCodes.Ok;
-        });
-        return command;
-    }
-
-    private static Command Show(CommandFactory factory)
-    {
-        var host = new Argument<string>("host") { Description = "A host as a client sends it (Shop.Example.com:443 works) or a route name" };
-        var command = new Command("show", """
-            Show how a router resolves a host: the matched key (exact, wildcard or catch-all; native or hipache), the
-            backends, their dead marks and when those expire.
-
-            Examples:
-              entrance route show shop.example.com
-              entrance route show a.b.example.com --output json
-            """) { host };
-        factory.SetHandler(command, async (ctx, parse) =>
-        {
-            var lookup = RouteInput.LookupHost(parse.GetValue(host)!);
-            var admin = await ctx.AdminAsync();
-            var record = await admin.Store.ResolveAsync(lookup, ctx.CancellationToken);
-            var now = DateTimeOffset.UtcNow;
-            if (record is null)
-            {
-                if (ctx.DataFormat == OutputFormat.Json)
-                {
-                    ctx.Json(new { host = lookup, matched = false, tried = HostName.Candidates(lookup) });
-                }
-                else
-                {
-                    ctx.Out.WriteLine($"{lookup}: no route matches (a router answers 404); tried {string.Join(", ", HostName.Candidates(lookup))}");
-                }
-
-                return ExitCodes.Ok;
-            }
-
-            var owner = await admin.OwnerAsync(record.RouteName) ?? "manual";
-            var match = record.RouteName == lookup ? "exact" : record.RouteName == HostName.CatchAll ? "catch-all" : "wildcard";
-            var dead = record.Dead.ToDictionary(d => d.Url, d => d.ExpiresAtUnixMs, StringComparer.Ordinal);
-            if (ctx.DataFormat == OutputFormat.Json)
-            {
-                ctx.Json(new
-                {
-                    host = lookup,
-                    matched = true,
-                    routeName = record.RouteName,
-                    matchedKey = record.MatchedKey,
-                    match,
-                    schema = record.Schema,
-                    identifier = record.Identifier,
-                    owner,
-                    settings = record.Settings,
-                    backends = record.Backends.Select(url => new
-                    {
-                        url,
-                        dead = dead.ContainsKey(url),
-                        deadUntil = dead.TryGetValue(url, out var until) && until < RouteAdmin.NeverExpires ? DateTimeOffset.FromUnixTimeMilliseconds(until) : (DateTimeOffset?)null,
-                    }).ToArray(),
-                });
-                return ExitCodes.Ok;
-            }
-
-            var rows = new List<string[]>
-            {
-                new[] { "host", lookup },
-                new[] { "matched key", $"{record.MatchedKey} ({match}, {record.Schema.ToString().ToLowerInvariant()})" },
-                new[] { "owner", owner },
-            };
-            if (record.Identifier is not null)
-            {
-                rows.Add(["hipache identifier", record.Identifier]);
-            }
-
-            foreach (var (field, value) in record.Settings.OrderBy(s => s.Key, StringComparer.Ordinal))
-            {
-                rows.Add([field, value]);
-            }
-
-            if (record.Backends.Count == 0)
-            {
-                rows.Add(["backends", "none (a router answers 502)"]);
-            }
-
-            foreach (var url in record.Backends)
-            {
-                rows.Add(["backend", dead.TryGetValue(url, out var until) ? $"{url}  DEAD until {Tables.Expiry(until, now)}" : url]);
-            }
-
-            if (ctx.DataFormat == OutputFormat.Table)
-            {
-                Tables.Write(ctx, ["FIELD", "VALUE"], rows);
-            }
-            else
-            {
-                foreach (var row in rows)
-                {
-                    ctx.Out.WriteLine($"{row[0]}\t{row[1]}");
-                }
             }
 
             return ExitCodes.Ok;
@@ -289,12 +189,12 @@ internal static class RouteCommands
             """) { host, lb };
         factory.SetHandler(command, async (ctx, parse) =>
         {
-            var name = RouteInput.Host(parse.GetValue(host));
+            var name = RouteInput.RouteName(parse.GetValue(host));
             var policy = parse.GetValue(lb)!;
-            var admin = await ctx.AdminAsync();
-            var current = (await admin.ReadAsync([name]))[0];
+            var redis = await ctx.RedisAsync();
+            var current = (await new RouteReader(redis).ReadAsync([name]))[0];
             WarnIfManaged(ctx, current.Owner, name);
-            var changed = await admin.SetSettingsAsync(name, new Dictionary<string, string> { [RedisKeys.LbField] = policy == "default" ? string.Empty : policy });
+            var changed = await new RouteEditor(redis).SetSettingsAsync(name, new Dictionary<string, string> { [RedisKeys.LbField] = policy == "default" ? string.Empty : policy });
             if (ctx.ReportFormat == OutputFormat.Json)
             {
                 ctx.Json(new { host = name, lb = policy == "default" ? null : policy, changed = changed > 0 });

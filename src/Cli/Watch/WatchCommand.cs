@@ -25,11 +25,11 @@ internal static class WatchCommand
         {
             var max = parse.GetValue(count);
             var events = Channel.CreateUnbounded<WatchEvent>(new UnboundedChannelOptions { SingleReader = true });
-            var admin = await ctx.AdminAsync();
-            await admin.SubscribeAsync(e => events.Writer.TryWrite(e), parse.GetValue(keyspace));
+            var redis = await ctx.RedisAsync();
+            await new RouteWatch(redis).SubscribeAsync(e => events.Writer.TryWrite(e), parse.GetValue(keyspace));
             if (!ctx.Quiet)
             {
-                await ctx.Err.WriteLineAsync($"Watching {admin.Keys.ChangedChannel} and {admin.Keys.DeadChannel} on {admin.Endpoint} (Ctrl+C to stop)");
+                await ctx.Err.WriteLineAsync($"Watching {redis.Keys.ChangedChannel} and {redis.Keys.DeadChannel} on {redis.Endpoint} (Ctrl+C to stop)");
             }
 
             var seen = 0;

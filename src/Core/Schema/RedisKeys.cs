@@ -12,7 +12,7 @@ public sealed class RedisKeys
     public const string FrontendPart = "frontend:";
     public const string HipacheDeadPart = "dead:";
 
-    /// <summary>Fields of the per-host settings hash.</summary>
+    /// <summary>Fields of a route's settings hash.</summary>
     public const string LbField = "lb";
 
     public RedisKeys(string? prefix = null)
@@ -28,21 +28,21 @@ public sealed class RedisKeys
     /// <summary>PUBLISH a route name (or <c>*</c>) here to make every router drop it from its cache.</summary>
     public string ChangedChannel { get; }
 
-    /// <summary>hipache's channel for dead-backend events: <c>host;url;index;count</c>.</summary>
+    /// <summary>hipache's channel for dead-backend events: <c>routeName;url;index;count</c>.</summary>
     public string DeadChannel { get; }
 
-    /// <summary>HASH route name → owner (<c>apply</c>, <c>syncer</c>); hosts absent here were written by hand.</summary>
+    /// <summary>HASH route name → owner (<c>apply</c>, <c>syncer</c>); route names absent here were written by hand.</summary>
     public string Owners { get; }
 
-    public string Backends(string host) => Prefix + BackendsPart + host;
+    public string Backends(string routeName) => Prefix + BackendsPart + routeName;
 
-    public string Settings(string host) => Prefix + SettingsPart + host;
+    public string Settings(string routeName) => Prefix + SettingsPart + routeName;
 
-    public string NativeDead(string host) => Prefix + NativeDeadPart + host;
+    public string NativeDead(string routeName) => Prefix + NativeDeadPart + routeName;
 
-    public string Frontend(string host) => Prefix + FrontendPart + host;
+    public string Frontend(string routeName) => Prefix + FrontendPart + routeName;
 
-    public string HipacheDead(string host) => Prefix + HipacheDeadPart + host;
+    public string HipacheDead(string routeName) => Prefix + HipacheDeadPart + routeName;
 
     /// <summary>Key patterns whose changes affect routing, for SCAN and keyspace subscriptions.</summary>
     public IReadOnlyList<string> RoutePatterns =>

@@ -1,31 +1,111 @@
+using Entrance.Core.Schema;
 using StackExchange.Redis;
 
 namespace Entrance.Core.Store;
 
 /// <summary>
-/// The one place that knows how Entrance connects to Redis (StackExchange.Redis 1.2.6 here); an upgrade touches the Store folder only.
+/// The one way Entrance's programs connect to Redis: the router and the Syncer with <see cref="Connect"/> (start without
+/// Redis and keep retrying), the CLI with <see cref="ConnectAsync"/> (fail fast naming the address). Everything that
+/// reads or writes the schema is built on one of these; StackExchange.Redis stays inside this folder.
 /// </summary>
-public static class RedisConnection
+public sealed class RedisConnection : IDisposable, IAsyncDisposable
 {
+    private RedisConnection(ConnectionMultiplexer multiplexer, ConfigurationOptions options, RedisKeys keys)
+    {
+        Multiplexer = multiplexer;
+        Keys = keys;
+        Database = options.DefaultDatabase ?? 0;
+        Endpoint = Describe(options);
+    }
+
+    public RedisKeys Keys { get; }
+
+    /// <summary>The endpoints tried, for messages ("cannot reach Redis at localhost:6379").</summary>
+    public string Endpoint { get; }
+
+    public bool IsConnected => Multiplexer.IsConnected;
+
+    internal ConnectionMultiplexer Multiplexer { get; }
+
+    /// <summary>The <c>defaultDatabase</c> of the configuration: every command and keyspace channel uses it.</summary>
+    internal int Database { get; }
+
+    internal IDatabase Db => Multiplexer.GetDatabase(Database);
+
+    /// <summary>
+    /// Connects in the background and keeps retrying: a router must come up (and serve stale routes) without Redis.
+    /// Every command fails after <paramref name="operationTimeout"/>, even on a connected but frozen server.
+    /// </summary>
+    public static RedisConnection Connect(string configuration, string? keyPrefix, TimeSpan operationTimeout)
+    {
+        var options = ParseOptions(configuration, operationTimeout);
+        return new RedisConnection(ConnectionMultiplexer.Connect(options), options, new RedisKeys(keyPrefix));
+    }
+
+    /// <summary>
+    /// Connects, failing within <paramref name="connectTimeout"/> with a <see cref="RouteStoreUnavailableException"/> that
+    /// names the address tried (a CLI must not hang or retry in the background like a router does).
+    /// Throws <see cref="ArgumentException"/> for a malformed configuration.
+    /// </summary>
+    public static async Task<RedisConnection> ConnectAsync(string configuration, string? keyPrefix, TimeSpan connectTimeout)
+    {
+        // Commands get more time than the connect: a CLI's scans and pipelined writes are bigger than a lookup.
+        var options = ParseOptions(configuration, TimeSpan.FromSeconds(Math.Max(connectTimeout.TotalSeconds, 5)));
+        options.AbortOnConnectFail = true;
+        options.ConnectTimeout = (int)connectTimeout.TotalMilliseconds;
+        var endpoint = Describe(options);
+        ConnectionMultiplexer multiplexer;
+        try
+        {
+            multiplexer = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            throw new RouteStoreUnavailableException($"cannot reach Redis at {endpoint}: {Reason(ex.Message)} (connect timeout {connectTimeout.TotalSeconds:0.#} s)", ex);
+        }
+
+        if (!multiplexer.IsConnected)
+        {
+            multiplexer.Dispose();
+            throw new RouteStoreUnavailableException($"cannot reach Redis at {endpoint}");
+        }
+
+        return new RedisConnection(multiplexer, options, new RedisKeys(keyPrefix));
+    }
+
+    /// <summary>True for the failures that mean "Redis is not answering" rather than a bug.</summary>
+    public static bool IsUnavailable(Exception ex) =>
+        ex is RouteStoreUnavailableException or RedisConnectionException or RedisTimeoutException or TimeoutException;
+
     /// <summary>Parses a StackExchange.Redis configuration string, failing with a clear message on bad input.</summary>
     public static ConfigurationOptions ParseOptions(string configuration, TimeSpan? operationTimeout = null)
     {
         var options = TryParse(configuration, out var problem) ?? throw new ArgumentException(problem, nameof(configuration));
 
-        // Start and keep retrying in the background: a router must come up (and serve stale routes) without Redis.
         options.AbortOnConnectFail = false;
-        var timeoutMs = (int)(operationTimeout ?? TimeSpan.FromSeconds(1)).TotalMilliseconds;
+        var timeout = operationTimeout ?? TimeSpan.FromSeconds(1);
+        var timeoutMs = (int)timeout.TotalMilliseconds;
         options.SyncTimeout = timeoutMs;
+        options.AsyncTimeout = timeoutMs;
+
+        // Async timeouts are checked on each heartbeat (1 s by default): beat often enough that a sub-second timeout holds.
+        options.HeartbeatInterval = TimeSpan.FromMilliseconds(Math.Clamp(timeoutMs / 2, 100, 1000));
         options.ConnectTimeout = Math.Max(timeoutMs, 1000);
         options.ConnectRetry = 1;
-        // CONFIG GET tells whether keyspace events are on; Entrance never issues destructive admin commands.
-        options.AllowAdmin = true;
         options.KeepAlive = 5;
+
+        // StackExchange.Redis counts CONFIG as an admin command, even when sent with Execute: keyspace-event detection
+        // needs CONFIG GET. Entrance never issues destructive admin commands.
+        options.AllowAdmin = true;
         return options;
     }
 
     /// <summary>Why a configuration string cannot be used, or null when it can.</summary>
     public static string? Problem(string configuration) => TryParse(configuration, out var problem) is null ? problem : null;
+
+    public void Dispose() => Multiplexer.Dispose();
+
+    public ValueTask DisposeAsync() => Multiplexer.DisposeAsync();
 
     private static ConfigurationOptions? TryParse(string configuration, out string problem)
     {
@@ -56,9 +136,15 @@ public static class RedisConnection
         return options;
     }
 
-    public static ConnectionMultiplexer Connect(string configuration, TimeSpan? operationTimeout = null, TextWriter? log = null) =>
-        ConnectionMultiplexer.Connect(ParseOptions(configuration, operationTimeout), log);
+    private static string Describe(ConfigurationOptions options) => string.Join(",", options.EndPoints.Select(e => e.ToString()));
 
-    /// <summary>The endpoints a configuration names, for error messages ("tried localhost:6379").</summary>
-    public static string Describe(ConfigurationOptions options) => string.Join(",", options.EndPoints.Select(e => e.ToString()));
+    /// <summary>The useful end of StackExchange.Redis' connect failure ("... AbortOnConnectFail. SocketFailure on PING").</summary>
+    private static string Reason(string message)
+    {
+        var newline = message.IndexOfAny(['\r', '\n']);
+        message = (newline < 0 ? message : message[..newline]).Trim().TrimEnd('.').Trim();
+        var lastSentence = message.LastIndexOf(". ", StringComparison.Ordinal);
+        var reason = lastSentence < 0 ? message : message[(lastSentence + 2)..].Trim();
+        return reason.Length == 0 || reason.Contains("AbortOnConnectFail", StringComparison.Ordinal) ? "no answer" : reason;
+    }
 }

@@ -4,32 +4,27 @@ using StackExchange.Redis;
 
 namespace Entrance.Core.Store;
 
-/// <summary>The route schema read from Redis: <see cref="IRouteStore"/> and <see cref="IRouteChangeFeed"/> over one multiplexer.</summary>
+/// <summary>The route schema read from Redis: <see cref="IRouteStore"/> and <see cref="IRouteChangeFeed"/> over one connection.</summary>
 public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
 {
     private const int KeysPerCandidate = 5;
 
-    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisConnection _connection;
+    private readonly ConnectionMultiplexer _redis;
     private readonly RedisKeys _keys;
     private readonly int _database;
     private readonly TimeProvider _time;
 
-    // StackExchange.Redis 1.2.6 does not time out async commands on a connected but frozen server: bound them here.
-    private readonly TimeSpan _timeout;
-
-    public RedisRouteStore(IConnectionMultiplexer redis, RedisKeys keys, TimeProvider? time = null)
+    public RedisRouteStore(RedisConnection connection, TimeProvider? time = null)
     {
-        _redis = redis;
-        _keys = keys;
+        _connection = connection;
+        _redis = connection.Multiplexer;
+        _keys = connection.Keys;
+        _database = connection.Database;
         _time = time ?? TimeProvider.System;
-        var options = ConfigurationOptions.Parse(redis.Configuration);
-        _database = options.DefaultDatabase ?? 0;
-        _timeout = TimeSpan.FromMilliseconds(options.SyncTimeout);
     }
 
-    public bool IsConnected => _redis.IsConnected;
-
-    public RedisKeys Keys => _keys;
+    public bool IsConnected => _connection.IsConnected;
 
     public async Task<RouteRecord?> ResolveAsync(string host, CancellationToken cancellationToken = default)
     {
@@ -52,9 +47,9 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
         RedisResult result;
         try
         {
-            result = await RedisScript.Resolve.EvaluateAsync(db, keys, args).WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+            result = await RedisScript.Resolve.EvaluateAsync(db, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException or ObjectDisposedException)
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
         {
             throw new RouteStoreUnavailableException($"Redis did not answer for {host}: {ex.Message}", ex);
         }
@@ -73,9 +68,9 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
         ];
         try
         {
-            await RedisScript.MarkDead.EvaluateAsync(_redis.GetDatabase(_database), keys, args).WaitAsync(_timeout, cancellationToken).ConfigureAwait(false);
+            await RedisScript.MarkDead.EvaluateAsync(_redis.GetDatabase(_database), keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException or ObjectDisposedException)
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
         {
             throw new RouteStoreUnavailableException($"Redis did not take the dead mark for {route.RouteName}: {ex.Message}", ex);
         }
@@ -101,7 +96,7 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
 
         var tasks = new List<Task>
         {
-            subscriber.SubscribeAsync(_keys.ChangedChannel, (_, message) =>
+            subscriber.SubscribeAsync(RedisChannel.Literal(_keys.ChangedChannel), (_, message) =>
             {
                 var name = ((string?)message)?.Trim();
                 if (string.IsNullOrEmpty(name))
@@ -118,8 +113,7 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
         var keyspacePrefix = $"__keyspace@{_database}__:";
         foreach (var pattern in _keys.RoutePatterns)
         {
-            var channel = new RedisChannel(keyspacePrefix + pattern, RedisChannel.PatternMode.Pattern);
-            tasks.Add(subscriber.SubscribeAsync(channel, (ch, _) =>
+            tasks.Add(subscriber.SubscribeAsync(RedisChannel.Pattern(keyspacePrefix + pattern), (ch, _) =>
             {
                 var key = ((string)ch!).AsSpan(keyspacePrefix.Length);
                 var name = _keys.RouteNameOf(key);

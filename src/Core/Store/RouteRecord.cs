@@ -5,20 +5,20 @@ namespace Entrance.Core.Store;
 /// <summary>Which schema a route was found in.</summary>
 public enum RouteSchema
 {
-    /// <summary><c>entrance:backends:&lt;host&gt;</c> SET.</summary>
+    /// <summary><c>entrance:backends:&lt;route name&gt;</c> SET.</summary>
     Native,
 
-    /// <summary>hipache's <c>frontend:&lt;host&gt;</c> LIST.</summary>
+    /// <summary>hipache's <c>frontend:&lt;route name&gt;</c> LIST.</summary>
     Hipache,
 
-    /// <summary>Only <c>entrance:host:&lt;host&gt;</c> exists: the host is declared but has no backends.</summary>
+    /// <summary>Only <c>entrance:host:&lt;route name&gt;</c> exists: the route is declared but has no backends.</summary>
     Declared,
 }
 
 /// <summary>A backend marked dead, until <see cref="ExpiresAtUnixMs"/> (<see cref="long.MaxValue"/> when the mark has no expiry).</summary>
 public readonly record struct DeadMark(string Url, int Index, long ExpiresAtUnixMs);
 
-/// <summary>What the store holds for a host: the matched route name, its backends, settings and dead marks.</summary>
+/// <summary>The route that serves a host: the matched route name, its backends, settings and dead marks.</summary>
 public sealed record RouteRecord(
     string RouteName,
     string MatchedKey,
@@ -30,6 +30,6 @@ public sealed record RouteRecord(
     /// <summary>hipache's frontend identifier (first element of the list); null for native routes.</summary>
     public string? Identifier { get; init; }
 
-    /// <summary>The per-host load-balancing policy name, when set.</summary>
+    /// <summary>The route's load-balancing policy name, when set.</summary>
     public string? LoadBalancing => Settings.TryGetValue(SchemaKeys.LbField, out var lb) && lb.Length > 0 ? lb : null;
 }

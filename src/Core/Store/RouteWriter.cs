@@ -11,40 +11,37 @@ public enum OwnershipMode
 
     /// <summary>Write only names that are new or already ours; never touch hand-written or foreign names (the Syncer).</summary>
     OwnedOnly,
-
-    /// <summary>Write whatever the owner.</summary>
-    Force,
 }
 
-/// <summary>A host as a writer wants it: exactly these backends and settings (an empty setting value deletes it).</summary>
-public sealed record HostSpec(string Name, IReadOnlyCollection<string> Backends, IReadOnlyDictionary<string, string> Settings);
+/// <summary>A route as a writer wants it under a route name: exactly these backends and settings (an empty setting value deletes it).</summary>
+public sealed record RouteSpec(string Name, IReadOnlyCollection<string> Backends, IReadOnlyDictionary<string, string> Settings);
 
 /// <summary>What a write did. <see cref="Conflict"/> names the current owner (<c>manual</c> for hand-written) when nothing was written.</summary>
-public sealed record HostWriteResult(string Name, IReadOnlyList<string> Added, IReadOnlyList<string> Removed, int SettingsChanged, string? Conflict)
+public sealed record RouteWriteResult(string Name, IReadOnlyList<string> Added, IReadOnlyList<string> Removed, int SettingsChanged, string? Conflict)
 {
     public bool Changed => Added.Count > 0 || Removed.Count > 0 || SettingsChanged > 0;
 }
 
 /// <summary>
-/// The write side of the native schema, shared by the CLI and the Syncer: each host written atomically by one
+/// The write side of the native schema, shared by the CLI and the Syncer: each route written atomically by one
 /// Lua script (no empty set between old and new), with ownership recorded and <c>entrance:changed</c> published.
 /// </summary>
-public sealed class RouteWriter(IConnectionMultiplexer redis, RedisKeys keys)
+public sealed class RouteWriter(RedisConnection redis)
 {
-    public RedisKeys Keys => keys;
+    private readonly RedisKeys keys = redis.Keys;
 
-    public async Task<HostWriteResult> ApplyAsync(HostSpec spec, string owner, OwnershipMode mode)
+    public async Task<RouteWriteResult> ApplyAsync(RouteSpec spec, string owner, OwnershipMode mode)
     {
-        var db = redis.GetDatabase();
+        var db = redis.Db;
         var result = (RedisResult[])(await RedisScript.ApplyHost.EvaluateAsync(db, ApplyKeys(spec.Name), ApplyArgs(spec, owner, mode)).ConfigureAwait(false))!;
         return ParseApply(spec.Name, result);
     }
 
-    /// <summary>Applies many hosts pipelined (one script call each, all in flight at once); each host stays atomic.</summary>
-    public async Task<IReadOnlyList<HostWriteResult>> ApplyManyAsync(IReadOnlyList<HostSpec> specs, string owner, OwnershipMode mode, IProgress<int>? progress = null)
+    /// <summary>Applies many routes pipelined (one script call each, all in flight at once); each route stays atomic.</summary>
+    public async Task<IReadOnlyList<RouteWriteResult>> ApplyManyAsync(IReadOnlyList<RouteSpec> specs, string owner, OwnershipMode mode, IProgress<int>? progress = null)
     {
-        var db = redis.GetDatabase();
-        var results = new HostWriteResult[specs.Count];
+        var db = redis.Db;
+        var results = new RouteWriteResult[specs.Count];
         const int window = 1000;
         for (var start = 0; start < specs.Count; start += window)
         {
@@ -68,35 +65,41 @@ public sealed class RouteWriter(IConnectionMultiplexer redis, RedisKeys keys)
     }
 
     /// <summary>
-    /// Removes a route name whole: backends, settings, native dead marks and ownership (and hipache's keys when asked).
-    /// With <paramref name="requiredOwner"/>, only when that writer owns it. Returns <c>removed</c>, <c>absent</c> or <c>conflict:&lt;owner&gt;</c>.
+    /// Removes a route whole: backends, settings, native dead marks and ownership (and hipache's keys when asked).
+    /// With <paramref name="requiredOwner"/>, only when that writer owns it.
     /// </summary>
-    public async Task<string> RemoveAsync(string name, string? requiredOwner, bool includeHipache)
+    public async Task<RemoveResult> RemoveAsync(string name, string? requiredOwner, bool includeHipache)
     {
         RedisKey[] k =
         [
             keys.Backends(name), keys.Settings(name), keys.NativeDead(name), keys.Owners,
             keys.Frontend(name), keys.HipacheDead(name), keys.ChangedChannel,
         ];
-        var result = await RedisScript.RemoveHost.EvaluateAsync(redis.GetDatabase(), k, [name, requiredOwner ?? string.Empty, includeHipache ? "1" : "0"]).ConfigureAwait(false);
-        return (string)result!;
+        var result = await RedisScript.RemoveHost.EvaluateAsync(redis.Db, k, [name, requiredOwner ?? string.Empty, includeHipache ? "1" : "0"]).ConfigureAwait(false);
+        var status = (string)result!;
+        return status switch
+        {
+            "removed" => RemoveResult.Removed,
+            "absent" => RemoveResult.NotFound,
+            _ => RemoveResult.OwnedBy(status["conflict:".Length..]),
+        };
     }
 
     /// <summary>Every route name with its owner.</summary>
     public async Task<IReadOnlyDictionary<string, string>> OwnersAsync()
     {
-        var entries = await redis.GetDatabase().HashGetAllAsync(keys.Owners).ConfigureAwait(false);
+        var entries = await redis.Db.HashGetAllAsync(keys.Owners).ConfigureAwait(false);
         return entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
     }
 
     private RedisKey[] ApplyKeys(string name) => [keys.Backends(name), keys.Settings(name), keys.Owners, keys.ChangedChannel];
 
-    private static RedisValue[] ApplyArgs(HostSpec spec, string owner, OwnershipMode mode)
+    private static RedisValue[] ApplyArgs(RouteSpec spec, string owner, OwnershipMode mode)
     {
         var args = new RedisValue[4 + spec.Settings.Count * 2 + spec.Backends.Count];
         args[0] = spec.Name;
         args[1] = owner;
-        args[2] = mode switch { OwnershipMode.Claim => "claim", OwnershipMode.OwnedOnly => "owned-only", _ => "force" };
+        args[2] = mode == OwnershipMode.OwnedOnly ? "owned-only" : "claim";
         args[3] = spec.Settings.Count;
         var i = 4;
         foreach (var (field, value) in spec.Settings)
@@ -113,12 +116,12 @@ public sealed class RouteWriter(IConnectionMultiplexer redis, RedisKeys keys)
         return args;
     }
 
-    private static HostWriteResult ParseApply(string name, RedisResult[] result)
+    private static RouteWriteResult ParseApply(string name, RedisResult[] result)
     {
         var status = (string)result[0]!;
         if (status != "ok")
         {
-            return new HostWriteResult(name, [], [], 0, status["conflict:".Length..]);
+            return new RouteWriteResult(name, [], [], 0, status["conflict:".Length..]);
         }
 
         var added = new List<string>();
@@ -142,6 +145,6 @@ public sealed class RouteWriter(IConnectionMultiplexer redis, RedisKeys keys)
             target.Add(value);
         }
 
-        return new HostWriteResult(name, added, removed, int.Parse((string)result[^1]!), null);
+        return new RouteWriteResult(name, added, removed, int.Parse((string)result[^1]!), null);
     }
 }

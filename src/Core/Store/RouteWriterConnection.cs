@@ -1,20 +1,17 @@
-using Entrance.Core.Schema;
-using StackExchange.Redis;
-
 namespace Entrance.Core.Store;
 
 /// <summary>
-/// A <see cref="RouteWriter"/> with its own Redis connection, for writers that live outside the Store folder (the
-/// Syncer) and must not see StackExchange.Redis types. Connects in the background and keeps retrying.
+/// A <see cref="RouteWriter"/> with its own <see cref="RedisConnection"/>, for the Syncer. Connects in the background
+/// and keeps retrying.
 /// </summary>
 public sealed class RouteWriterConnection : IDisposable
 {
-    private readonly ConnectionMultiplexer _redis;
+    private readonly RedisConnection _redis;
 
-    private RouteWriterConnection(ConnectionMultiplexer redis, RedisKeys keys)
+    private RouteWriterConnection(RedisConnection redis)
     {
         _redis = redis;
-        Writer = new RouteWriter(redis, keys);
+        Writer = new RouteWriter(redis);
     }
 
     public RouteWriter Writer { get; }
@@ -22,7 +19,7 @@ public sealed class RouteWriterConnection : IDisposable
     public bool IsConnected => _redis.IsConnected;
 
     public static RouteWriterConnection Connect(string configuration, string? keyPrefix, TimeSpan operationTimeout) =>
-        new(RedisConnection.Connect(configuration, operationTimeout), new RedisKeys(keyPrefix));
+        new(RedisConnection.Connect(configuration, keyPrefix, operationTimeout));
 
     public void Dispose() => _redis.Dispose();
 }

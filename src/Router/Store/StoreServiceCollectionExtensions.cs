@@ -1,8 +1,6 @@
-using Entrance.Core.Schema;
 using Entrance.Core.Store;
 using Entrance.Router.Configuration;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace Entrance.Router.Store;
 
@@ -11,14 +9,12 @@ public static class StoreServiceCollectionExtensions
     /// <summary>Registers the Redis connection and the route schema reader and change feed.</summary>
     public static IServiceCollection AddRouteStore(this IServiceCollection services)
     {
-        services.AddSingleton<IConnectionMultiplexer>(sp =>
+        services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<EntranceOptions>>().Value;
-            return RedisConnection.Connect(options.Redis, options.RedisTimeout);
+            return RedisConnection.Connect(options.Redis, options.KeyPrefix, options.RedisTimeout);
         });
-        services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<IOptions<EntranceOptions>>().Value.KeyPrefix));
-        services.AddSingleton(sp => new RedisRouteStore(
-            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisKeys>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new RedisRouteStore(sp.GetRequiredService<RedisConnection>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IRouteStore>(sp => sp.GetRequiredService<RedisRouteStore>());
         services.AddSingleton<IRouteChangeFeed>(sp => sp.GetRequiredService<RedisRouteStore>());
         services.AddSingleton(TimeProvider.System);

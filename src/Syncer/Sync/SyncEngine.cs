@@ -177,7 +177,7 @@ public sealed class SyncEngine
         {
             EnsureLeader();
             var slice = toWrite.Skip(start).Take(batch).ToList();
-            var specs = slice.Select(h => new HostSpec(h.Name, h.Backends.ToList(), h.Settings)).ToList();
+            var specs = slice.Select(h => new RouteSpec(h.Name, h.Backends.ToList(), h.Settings)).ToList();
             var results = await writer.ApplyManyAsync(specs, _options.Owner, OwnershipMode.OwnedOnly).ConfigureAwait(false);
             for (var i = 0; i < results.Count; i++)
             {
@@ -212,14 +212,14 @@ public sealed class SyncEngine
             var outcome = await writer.RemoveAsync(name, requiredOwner: _options.Owner, includeHipache: false).ConfigureAwait(false);
             applied.Remove(name);
             _conflicts.Remove(name);
-            if (outcome == "removed")
+            if (outcome.Outcome == RemoveOutcome.Removed)
             {
                 Interlocked.Increment(ref Stats.RedisRemovals);
                 _logger.LogInformation("host {Host} removed: nothing publishes it any more", name);
             }
-            else if (outcome.StartsWith("conflict:", StringComparison.Ordinal))
+            else if (outcome.Outcome == RemoveOutcome.Conflict)
             {
-                _logger.LogInformation("host {Host} is no longer published but is owned by {Owner}; left untouched", name, outcome["conflict:".Length..]);
+                _logger.LogInformation("host {Host} is no longer published but is owned by {Owner}; left untouched", name, outcome.Owner);
             }
         }
 

@@ -22,13 +22,13 @@ public class MigrateHipacheCommandTests(RedisFixture redis) : IClassFixture<Redi
     public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
-    public async Task DryRun_ListsWhatWouldBeCopied_WritesNothing()
+    public async Task DryRun_ListsWhatWouldBeCopied_WritesNothingExits3()
     {
         var before = await DumpAsync(Server);
 
         var run = await RunAsync(Server, "migrate-hipache", "--dry-run");
 
-        Assert.Equal(0, run.Exit);
+        Assert.Equal(3, run.Exit);
         Assert.Contains("+ a.example.com (2 backend(s): http://1:80 http://2:80)", run.Out);
         Assert.Contains("= native.example.com: native set exists, skipped", run.Out);
         Assert.Contains("Dry run: 2 of 4 hipache frontend(s) would be copied; nothing written.", run.Out);
@@ -56,5 +56,6 @@ public class MigrateHipacheCommandTests(RedisFixture redis) : IClassFixture<Redi
 
         var again = await RunAsync(Server, "migrate-hipache");
         Assert.Contains("Copied 0 of 4", again.Out);
+        Assert.Equal(0, (await RunAsync(Server, "migrate-hipache", "--dry-run")).Exit);
     }
 }

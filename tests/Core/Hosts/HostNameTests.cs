@@ -68,9 +68,7 @@ public class HostNameTests
     [Fact]
     public void Candidates_TwoLabels_NeverTriesItselfAsWildcard()
     {
-        var candidates = HostName.Candidates("foo.bar");
-        Assert.Equal(["foo.bar", "*.bar", "*"], candidates);
-        Assert.DoesNotContain("*.foo.bar", candidates);
+        Assert.Equal(["foo.bar", "*.bar", "*"], HostName.Candidates("foo.bar"));
     }
 
     [Fact]

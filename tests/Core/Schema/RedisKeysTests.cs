@@ -14,6 +14,9 @@ public class RedisKeysTests
         Assert.Equal("frontend:a.com", keys.Frontend("a.com"));
         Assert.Equal("dead:a.com", keys.HipacheDead("a.com"));
         Assert.Equal("entrance:changed", keys.ChangedChannel);
+        Assert.Equal("dead", keys.DeadChannel);
+        Assert.Equal("entrance:owners", keys.Owners);
+        Assert.Equal(["entrance:backends:*", "entrance:host:*", "entrance:dead:*", "frontend:*", "dead:*"], keys.RoutePatterns);
     }
 
     [Fact]
@@ -23,7 +26,9 @@ public class RedisKeysTests
         Assert.Equal("t1:entrance:backends:a.com", keys.Backends("a.com"));
         Assert.Equal("t1:frontend:a.com", keys.Frontend("a.com"));
         Assert.Equal("t1:entrance:changed", keys.ChangedChannel);
-        Assert.All(keys.RoutePatterns, p => Assert.StartsWith("t1:", p));
+        Assert.Equal("t1:dead", keys.DeadChannel);
+        Assert.Equal("t1:entrance:owners", keys.Owners);
+        Assert.Equal(["t1:entrance:backends:*", "t1:entrance:host:*", "t1:entrance:dead:*", "t1:frontend:*", "t1:dead:*"], keys.RoutePatterns);
     }
 
     [Theory]

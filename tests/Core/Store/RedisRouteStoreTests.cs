@@ -7,6 +7,7 @@ namespace Entrance.Core.Tests.Store;
 
 public class RedisRouteStoreTests(RedisFixture redis) : IClassFixture<RedisFixture>, IAsyncLifetime
 {
+    private RedisConnection _connection = null!;
     private RedisRouteStore _store = null!;
 
     private IDatabase Db => redis.Server.Db;
@@ -14,10 +15,11 @@ public class RedisRouteStoreTests(RedisFixture redis) : IClassFixture<RedisFixtu
     public async Task InitializeAsync()
     {
         await redis.Server.CliAsync("FLUSHALL");
-        _store = new RedisRouteStore(redis.Server.Client, new RedisKeys());
+        _connection = RedisConnection.Connect(redis.Server.Configuration, null, TimeSpan.FromSeconds(5));
+        _store = new RedisRouteStore(_connection);
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public async Task DisposeAsync() => await _connection.DisposeAsync();
 
     [Fact]
     public async Task ResolveAsync_ExactNative_ReturnsSortedBackends()
@@ -194,7 +196,8 @@ public class RedisRouteStoreTests(RedisFixture redis) : IClassFixture<RedisFixtu
     {
         await Db.SetAddAsync("entrance:backends:p.example.com", "http://unprefixed:1");
         await Db.SetAddAsync("tenant:entrance:backends:p.example.com", "http://prefixed:1");
-        var store = new RedisRouteStore(redis.Server.Client, new RedisKeys("tenant:"));
+        using var connection = RedisConnection.Connect(redis.Server.Configuration, "tenant:", TimeSpan.FromSeconds(5));
+        var store = new RedisRouteStore(connection);
 
         Assert.Equal(["http://prefixed:1"], (await store.ResolveAsync("p.example.com"))!.Backends);
     }
@@ -213,8 +216,8 @@ public class RedisRouteStoreTests(RedisFixture redis) : IClassFixture<RedisFixtu
     public async Task ResolveAsync_RedisDown_ThrowsUnavailable()
     {
         var port = FreePort.Next();
-        using var mux = RedisConnection.Connect($"127.0.0.1:{port}", TimeSpan.FromMilliseconds(200));
-        var store = new RedisRouteStore(mux, new RedisKeys());
+        using var connection = RedisConnection.Connect($"127.0.0.1:{port}", null, TimeSpan.FromMilliseconds(200));
+        var store = new RedisRouteStore(connection);
 
         await Assert.ThrowsAsync<RouteStoreUnavailableException>(() => store.ResolveAsync("a.example.com"));
     }
@@ -222,17 +225,52 @@ public class RedisRouteStoreTests(RedisFixture redis) : IClassFixture<RedisFixtu
     [Fact]
     public async Task ResolveAsync_RedisFrozen_ThrowsUnavailableWithinTimeout()
     {
-        using var mux = RedisConnection.Connect(redis.Server.Configuration, TimeSpan.FromMilliseconds(300));
-        var store = new RedisRouteStore(mux, new RedisKeys());
+        using var connection = RedisConnection.Connect(redis.Server.Configuration, null, TimeSpan.FromMilliseconds(300));
+        var store = new RedisRouteStore(connection);
         await store.ResolveAsync("warm.example.com");
         await redis.Server.CliAsync("CLIENT", "PAUSE", "3000");
 
         var watch = System.Diagnostics.Stopwatch.StartNew();
         await Assert.ThrowsAsync<RouteStoreUnavailableException>(() => store.ResolveAsync("frozen.example.com"));
 
-        // Without the bound the call waits out the whole 3 s pause.
+        // Without the async timeout the call waits out the whole 3 s pause.
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed.TotalMilliseconds} ms");
         await Task.Delay(3100);
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_PublishAndKeyspace_BothReported()
+    {
+        var changes = new System.Collections.Concurrent.ConcurrentQueue<RouteChange>();
+        await _store.SubscribeAsync(changes.Enqueue);
+
+        await redis.Server.CliAsync("PUBLISH", "entrance:changed", "Pub.example.com");
+        await redis.Server.CliAsync("SADD", "entrance:backends:ks.example.com", "http://1:80");
+
+        await Eventually.TrueAsync(() => Task.FromResult(changes.Contains(new RouteChange(RouteChangeKind.Route, "pub.example.com", RouteChangeOrigin.Publish))), TimeSpan.FromSeconds(5), "PUBLISH reported");
+        await Eventually.TrueAsync(() => Task.FromResult(changes.Contains(new RouteChange(RouteChangeKind.Route, "ks.example.com", RouteChangeOrigin.Keyspace))), TimeSpan.FromSeconds(5), "keyspace event reported");
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_SubscriptionKilled_LostThenResubscribedThenDelivers()
+    {
+        var changes = new System.Collections.Concurrent.ConcurrentQueue<RouteChange>();
+        await _store.SubscribeAsync(changes.Enqueue);
+
+        await redis.Server.CliAsync("CLIENT", "KILL", "TYPE", "pubsub");
+
+        // Routers drop their cache on a resubscribe: changes may have been missed while the subscription was down.
+        await Eventually.TrueAsync(() => Task.FromResult(changes.Any(c => c.Kind == RouteChangeKind.Resubscribed)), TimeSpan.FromSeconds(10), "resubscribed");
+        Assert.Contains(changes, c => c.Kind == RouteChangeKind.SubscriptionLost);
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                await redis.Server.CliAsync("PUBLISH", "entrance:changed", "after.example.com");
+                await Task.Delay(50);
+                return changes.Any(c => c.RouteName == "after.example.com");
+            },
+            TimeSpan.FromSeconds(10),
+            "delivered after the resubscribe");
     }
 
     [Fact]

@@ -1,0 +1,111 @@
+using System.CommandLine;
+using Entrance.Cli.Input;
+using Entrance.Cli.Output;
+using Entrance.Core.Hosts;
+using Entrance.Core.Store;
+
+namespace Entrance.Cli.Routes;
+
+/// <summary><c>entrance route show &lt;host&gt;</c>: which route a router serves a host from, resolved as a router does.</summary>
+internal static class RouteShowCommand
+{
+    public static Command Create(CommandFactory factory)
+    {
+        var host = new Argument<string>("host") { Description = "A host as a client sends it (Shop.Example.com:443 works) or a route name" };
+        var command = new Command("show", """
+            Show how a router resolves a host: the matched key (exact, wildcard or catch-all; native or hipache), the
+            backends, their dead marks and when those expire.
+
+            Examples:
+              entrance route show shop.example.com
+              entrance route show a.b.example.com --output json
+            """) { host };
+        factory.SetHandler(command, async (ctx, parse) =>
+        {
+            var lookup = RouteInput.LookupHost(parse.GetValue(host)!);
+            var redis = await ctx.RedisAsync();
+            var record = await new RedisRouteStore(redis).ResolveAsync(lookup, ctx.CancellationToken);
+            var now = DateTimeOffset.UtcNow;
+            if (record is null)
+            {
+                if (ctx.DataFormat == OutputFormat.Json)
+                {
+                    ctx.Json(new { host = lookup, matched = false, tried = HostName.Candidates(lookup) });
+                }
+                else
+                {
+                    ctx.Out.WriteLine($"{lookup}: no route matches (a router answers 404); tried {string.Join(", ", HostName.Candidates(lookup))}");
+                }
+
+                return ExitCodes.Ok;
+            }
+
+            var owner = await new RouteReader(redis).OwnerAsync(record.RouteName) ?? "manual";
+            var match = record.RouteName == lookup ? "exact" : record.RouteName == HostName.CatchAll ? "catch-all" : "wildcard";
+            var dead = record.Dead.ToDictionary(d => d.Url, d => d.ExpiresAtUnixMs, StringComparer.Ordinal);
+            if (ctx.DataFormat == OutputFormat.Json)
+            {
+                ctx.Json(new
+                {
+                    host = lookup,
+                    matched = true,
+                    routeName = record.RouteName,
+                    matchedKey = record.MatchedKey,
+                    match,
+                    schema = record.Schema,
+                    identifier = record.Identifier,
+                    owner,
+                    settings = record.Settings,
+                    backends = record.Backends.Select(url => new
+                    {
+                        url,
+                        dead = dead.ContainsKey(url),
+                        deadUntil = dead.TryGetValue(url, out var until) && until < DeadMarks.NeverExpires ? DateTimeOffset.FromUnixTimeMilliseconds(until) : (DateTimeOffset?)null,
+                    }).ToArray(),
+                });
+                return ExitCodes.Ok;
+            }
+
+            var rows = new List<string[]>
+            {
+                new[] { "host", lookup },
+                new[] { "matched key", $"{record.MatchedKey} ({match}, {record.Schema.ToString().ToLowerInvariant()})" },
+                new[] { "owner", owner },
+            };
+            if (record.Identifier is not null)
+            {
+                rows.Add(["hipache identifier", record.Identifier]);
+            }
+
+            foreach (var (field, value) in record.Settings.OrderBy(s => s.Key, StringComparer.Ordinal))
+            {
+                rows.Add([field, value]);
+            }
+
+            if (record.Backends.Count == 0)
+            {
+                rows.Add(["backends", "none (a router answers 502)"]);
+            }
+
+            foreach (var url in record.Backends)
+            {
+                rows.Add(["backend", dead.TryGetValue(url, out var until) ? $"{url}  DEAD until {Tables.Expiry(until, now)}" : url]);
+            }
+
+            if (ctx.DataFormat == OutputFormat.Table)
+            {
+                Tables.Write(ctx, ["FIELD", "VALUE"], rows);
+            }
+            else
+            {
+                foreach (var row in rows)
+                {
+                    ctx.Out.WriteLine($"{row[0]}\t{row[1]}");
+                }
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}
