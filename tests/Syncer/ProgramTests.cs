@@ -70,7 +70,7 @@ public class ProgramTests
         var code = await syncer.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(2, code);
-        Assert.Contains($"entrance-syncer: kubeconfig {kubeconfig}: ", syncer.Log);
+        Assert.Contains($"entrance-syncer: configuration error: kubeconfig {kubeconfig}: ", syncer.Log);
         Assert.Contains("/nonexistent/get-token", syncer.Log);
         Assert.DoesNotContain("   at ", syncer.Log);
     }
