@@ -11,6 +11,14 @@ public sealed class RedisKeys
     public const string NativeDeadPart = "entrance:dead:";
     public const string FrontendPart = "frontend:";
     public const string HipacheDeadPart = "dead:";
+    public const string CertificatePart = "entrance:cert:";
+
+    /// <summary>A <c>PUBLISH entrance:changed cert:&lt;name&gt;</c> payload names a certificate, not a route.</summary>
+    public const string CertificateChangePrefix = "cert:";
+
+    /// <summary>Fields of a certificate hash: the PEM chain (leaf first) and its PEM private key.</summary>
+    public const string ChainField = "chain";
+    public const string KeyField = "key";
 
     /// <summary>Fields of a route's settings hash.</summary>
     public const string LbField = "lb";
@@ -21,6 +29,8 @@ public sealed class RedisKeys
         ChangedChannel = Prefix + "entrance:changed";
         DeadChannel = Prefix + "dead";
         Owners = Prefix + "entrance:owners";
+        CertificateOwners = Prefix + "entrance:cert-owners";
+        CertificatePattern = Prefix + CertificatePart + "*";
     }
 
     public string Prefix { get; }
@@ -33,6 +43,22 @@ public sealed class RedisKeys
 
     /// <summary>HASH route name → owner (<c>apply</c>, <c>syncer</c>); route names absent here were written by hand.</summary>
     public string Owners { get; }
+
+    /// <summary>HASH certificate name → owner (<c>syncer</c>, <c>cli</c>); names absent here were written by hand.</summary>
+    public string CertificateOwners { get; }
+
+    /// <summary>Key pattern of every certificate, for SCAN and keyspace subscriptions.</summary>
+    public string CertificatePattern { get; }
+
+    /// <summary>HASH <c>chain</c>, <c>key</c>: the certificate served for TLS handshakes whose SNI is this name (exact or <c>*.parent</c>).</summary>
+    public string Certificate(string name) => Prefix + CertificatePart + name;
+
+    /// <summary>The certificate name a key belongs to, or null when the key is not a certificate key.</summary>
+    public string? CertificateNameOf(ReadOnlySpan<char> key) =>
+        key.StartsWith(Prefix, StringComparison.Ordinal) && key[Prefix.Length..].StartsWith(CertificatePart, StringComparison.Ordinal)
+            && key.Length > Prefix.Length + CertificatePart.Length
+            ? key[(Prefix.Length + CertificatePart.Length)..].ToString()
+            : null;
 
     public string Backends(string routeName) => Prefix + BackendsPart + routeName;
 
