@@ -1,36 +1,55 @@
-using System.Diagnostics.Metrics;
+using Entrance.Hosting.Metrics;
 using Entrance.Syncer.Sync;
+using Prometheus;
 
 namespace Entrance.Syncer.Admin;
 
 /// <summary>
-/// The Syncer's metrics: observable instruments over the runtime's own counters, read at scrape time, on the meter
-/// <c>Entrance.Syncer</c>. prometheus-net's MeterAdapter exports <c>&lt;meter&gt;_&lt;instrument&gt;</c>, so
-/// <c>redis_writes_total</c> is <c>entrance_syncer_redis_writes_total</c>.
+/// The Syncer's metrics (<c>entrance_syncer_*</c>): prometheus-net counters and gauges in this host's registry, set from
+/// the runtime's own counters just before each scrape, so syncing itself never touches the exporter.
 /// </summary>
 public sealed class SyncerMetrics
 {
-    public const string MeterName = "Entrance.Syncer";
-
-    public SyncerMetrics(SyncerRuntime runtime, IMeterFactory meters)
+    public SyncerMetrics(SyncerRuntime runtime, PrometheusExport export)
     {
-        var meter = meters.Create(new MeterOptions(MeterName));
+        var f = export.Factory;
         var s = runtime.Engine.Stats;
-        meter.CreateObservableGauge("objects_watched",
-            () => runtime.Engine.Watched.Select(w => new Measurement<int>(w.Count, new KeyValuePair<string, object?>("kind", w.Kind))).ToArray(),
-            description: "Objects in the informer caches.");
-        meter.CreateObservableGauge("hosts_owned", () => Volatile.Read(ref s.HostsOwned), description: "Hosts this instance last wrote as owner syncer.");
-        meter.CreateObservableCounter("redis_writes_total", () => Interlocked.Read(ref s.RedisWrites), description: "Host writes that changed Redis.");
-        meter.CreateObservableCounter("redis_removals_total", () => Interlocked.Read(ref s.RedisRemovals), description: "Hosts removed from Redis.");
-        meter.CreateObservableCounter("redis_errors_total", () => Interlocked.Read(ref s.RedisErrors), description: "Failed sync passes.");
-        meter.CreateObservableCounter("conflicts_total", () => Interlocked.Read(ref s.Conflicts), description: "Writes refused because another writer owns the host.");
-        meter.CreateObservableCounter("syncs_total", () => Interlocked.Read(ref s.Syncs), description: "Sync passes (full resyncs included).");
-        meter.CreateObservableCounter("full_resyncs_total", () => Interlocked.Read(ref s.FullResyncs), description: "Full resyncs.");
-        meter.CreateObservableGauge("last_sync_timestamp_seconds", () => Volatile.Read(ref s.LastSyncUnixSeconds), description: "Unix time of the last successful sync pass.");
-        meter.CreateObservableGauge("leader", () => runtime.Leadership.CanWrite ? 1 : 0, description: "1 when this instance is the leader (writes), 0 when standby.");
-        meter.CreateObservableCounter("watch_events_total", () => runtime.Engine.InformerStats.Sum(i => Interlocked.Read(ref i.Events)), description: "Watch events received.");
-        meter.CreateObservableCounter("lists_total", () => runtime.Engine.InformerStats.Sum(i => Interlocked.Read(ref i.Lists)), description: "LIST calls (initial and after 410 Gone).");
-        meter.CreateObservableCounter("watch_expired_total", () => runtime.Engine.InformerStats.Sum(i => Interlocked.Read(ref i.Expired)), description: "Watches that ended with 410 Gone and re-listed.");
-        meter.CreateObservableCounter("watch_errors_total", () => runtime.Engine.InformerStats.Sum(i => Interlocked.Read(ref i.Errors)), description: "List or watch failures (retried with backoff).");
+        var watched = f.CreateGauge("entrance_syncer_objects_watched", "Objects in the informer caches.", ["kind"]);
+        var hostsOwned = f.CreateGauge("entrance_syncer_hosts_owned", "Hosts this instance last wrote as owner syncer.");
+        var writes = f.CreateCounter("entrance_syncer_redis_writes_total", "Host writes that changed Redis.");
+        var removals = f.CreateCounter("entrance_syncer_redis_removals_total", "Hosts removed from Redis.");
+        var errors = f.CreateCounter("entrance_syncer_redis_errors_total", "Failed sync passes.");
+        var conflicts = f.CreateCounter("entrance_syncer_conflicts_total", "Writes refused because another writer owns the host.");
+        var syncs = f.CreateCounter("entrance_syncer_syncs_total", "Sync passes (full resyncs included).");
+        var fullResyncs = f.CreateCounter("entrance_syncer_full_resyncs_total", "Full resyncs.");
+        var lastSync = f.CreateGauge("entrance_syncer_last_sync_timestamp_seconds", "Unix time of the last successful sync pass.");
+        var leader = f.CreateGauge("entrance_syncer_leader", "1 when this instance is the leader (writes), 0 when standby.");
+        var events = f.CreateCounter("entrance_syncer_watch_events_total", "Watch events received.");
+        var lists = f.CreateCounter("entrance_syncer_lists_total", "LIST calls (initial and after 410 Gone).");
+        var expired = f.CreateCounter("entrance_syncer_watch_expired_total", "Watches that ended with 410 Gone and re-listed.");
+        var watchErrors = f.CreateCounter("entrance_syncer_watch_errors_total", "List or watch failures (retried with backoff).");
+
+        export.Registry.AddBeforeCollectCallback(() =>
+        {
+            foreach (var (kind, count) in runtime.Engine.Watched)
+            {
+                watched.WithLabels(kind).Set(count);
+            }
+
+            hostsOwned.Set(Volatile.Read(ref s.HostsOwned));
+            writes.IncTo(Interlocked.Read(ref s.RedisWrites));
+            removals.IncTo(Interlocked.Read(ref s.RedisRemovals));
+            errors.IncTo(Interlocked.Read(ref s.RedisErrors));
+            conflicts.IncTo(Interlocked.Read(ref s.Conflicts));
+            syncs.IncTo(Interlocked.Read(ref s.Syncs));
+            fullResyncs.IncTo(Interlocked.Read(ref s.FullResyncs));
+            lastSync.Set(Volatile.Read(ref s.LastSyncUnixSeconds));
+            leader.Set(runtime.Leadership.CanWrite ? 1 : 0);
+            var informers = runtime.Engine.InformerStats.ToList();
+            events.IncTo(informers.Sum(i => Interlocked.Read(ref i.Events)));
+            lists.IncTo(informers.Sum(i => Interlocked.Read(ref i.Lists)));
+            expired.IncTo(informers.Sum(i => Interlocked.Read(ref i.Expired)));
+            watchErrors.IncTo(informers.Sum(i => Interlocked.Read(ref i.Errors)));
+        });
     }
 }

@@ -5,9 +5,15 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Entrance.Hosting.Tests.Metrics;
 
-/// <summary>How prometheus-net's MeterAdapter, as set up here, names and shapes what it exports (docs/operations.md relies on it).</summary>
+/// <summary>
+/// How the export, as set up here, names and shapes what it exports (docs/operations.md relies on it): Entrance's own
+/// prometheus-net metrics, and foreign meters through prometheus-net's MeterAdapter.
+/// </summary>
 public sealed class PrometheusExportTests : IDisposable
 {
+    private const string TestMeter = "Test.Meter";
+    private const string TestMeterListed = "Entrance:Metrics:Meters:0=" + TestMeter;
+
     private readonly List<ServiceProvider> _containers = [];
 
     private (PrometheusExport Export, IMeterFactory Meters) Start(params string[] settings)
@@ -23,17 +29,17 @@ public sealed class PrometheusExportTests : IDisposable
     public void Dispose() => _containers.ForEach(c => c.Dispose());
 
     [Fact]
-    public async Task Render_Counter_MeterPrefixNoSuffixAddedExportedAsGauge()
+    public async Task Render_MeterCounter_MeterPrefixNoSuffixAddedExportedAsGauge()
     {
-        var (export, meters) = Start();
-        var meter = meters.Create("Entrance");
+        var (export, meters) = Start(TestMeterListed);
+        var meter = meters.Create(TestMeter);
         var counter = meter.CreateCounter<long>("things_total", description: "Things seen.");
         counter.Add(2, new KeyValuePair<string, object?>("kind", "a"));
         counter.Add(3, new KeyValuePair<string, object?>("kind", "a"));
 
         var text = await export.RenderAsync();
 
-        Assert.Contains("# HELP entrance_things_total Things seen. (Counter`1)\n# TYPE entrance_things_total gauge\nentrance_things_total{kind=\"a\"} 5\n", text);
+        Assert.Contains("# HELP test_meter_things_total Things seen. (Counter`1)\n# TYPE test_meter_things_total gauge\ntest_meter_things_total{kind=\"a\"} 5\n", text);
     }
 
     [Fact]
@@ -51,54 +57,54 @@ public sealed class PrometheusExportTests : IDisposable
     [Fact]
     public async Task Render_SecondsHistogram_DocumentedBucketsOthersDefault()
     {
-        var (export, meters) = Start();
-        var meter = meters.Create("Entrance");
+        var (export, meters) = Start(TestMeterListed);
+        var meter = meters.Create(TestMeter);
         meter.CreateHistogram<double>("latency_seconds", "s").Record(0.003);
         meter.CreateHistogram<long>("size_bytes", "By").Record(3);
 
         var text = await export.RenderAsync();
 
-        Assert.Contains("# TYPE entrance_latency_seconds histogram\n", text);
-        Assert.Contains("entrance_latency_seconds_bucket{le=\"0.0025\"} 0\n", text);
-        Assert.Contains("entrance_latency_seconds_bucket{le=\"0.005\"} 1\n", text);
-        Assert.Contains("entrance_latency_seconds_bucket{le=\"60\"} 1\n", text);
-        Assert.Contains("entrance_latency_seconds_bucket{le=\"+Inf\"} 1\n", text);
-        Assert.Equal(MetricsExportOptions.DurationBuckets.Length + 1, text.Split('\n').Count(l => l.StartsWith("entrance_latency_seconds_bucket{", StringComparison.Ordinal)));
-        Assert.DoesNotContain("entrance_size_bytes_bucket{le=\"0.0025\"}", text);
-        Assert.Contains("entrance_size_bytes_bucket{le=\"4\"} 1\n", text);
+        Assert.Contains("# TYPE test_meter_latency_seconds histogram\n", text);
+        Assert.Contains("test_meter_latency_seconds_bucket{le=\"0.0025\"} 0\n", text);
+        Assert.Contains("test_meter_latency_seconds_bucket{le=\"0.005\"} 1\n", text);
+        Assert.Contains("test_meter_latency_seconds_bucket{le=\"60\"} 1\n", text);
+        Assert.Contains("test_meter_latency_seconds_bucket{le=\"+Inf\"} 1\n", text);
+        Assert.Equal(MetricsExportOptions.DurationBuckets.Length + 1, text.Split('\n').Count(l => l.StartsWith("test_meter_latency_seconds_bucket{", StringComparison.Ordinal)));
+        Assert.DoesNotContain("test_meter_size_bytes_bucket{le=\"0.0025\"}", text);
+        Assert.Contains("test_meter_size_bytes_bucket{le=\"4\"} 1\n", text);
     }
 
     [Fact]
     public async Task Render_ObservableInstruments_ReadAtScrape()
     {
-        var (export, meters) = Start();
+        var (export, meters) = Start(TestMeterListed);
         var level = 2.5;
         var total = 7L;
-        var meter = meters.Create("Entrance");
+        var meter = meters.Create(TestMeter);
         meter.CreateObservableGauge("level", () => level);
         meter.CreateObservableCounter("done_total", () => total);
 
-        Assert.Contains("entrance_level 2.5\n", await export.RenderAsync());
+        Assert.Contains("test_meter_level 2.5\n", await export.RenderAsync());
         level = 4;
         total = 9;
         var again = await export.RenderAsync();
 
-        Assert.Contains("entrance_level 4\n", again);
-        Assert.Contains("entrance_done_total 9\n", again);
+        Assert.Contains("test_meter_level 4\n", again);
+        Assert.Contains("test_meter_done_total 9\n", again);
     }
 
     [Fact]
     public async Task Render_SameMeterNameInAnotherHost_NotExported()
     {
-        var (mine, myMeters) = Start();
-        var (_, theirMeters) = Start();
-        myMeters.Create("Entrance").CreateCounter<long>("mine_total").Add(1);
-        theirMeters.Create("Entrance").CreateCounter<long>("theirs_total").Add(1);
-        new Meter("Entrance").CreateCounter<long>("unscoped_total").Add(1); // a static meter of that name: process-wide, exported
+        var (mine, myMeters) = Start(TestMeterListed);
+        var (_, theirMeters) = Start(TestMeterListed);
+        myMeters.Create(TestMeter).CreateCounter<long>("mine_total").Add(1);
+        theirMeters.Create(TestMeter).CreateCounter<long>("theirs_total").Add(1);
+        new Meter(TestMeter).CreateCounter<long>("unscoped_total").Add(1); // a static meter of that name: process-wide, exported
 
         var text = await mine.RenderAsync();
 
-        Assert.Contains("entrance_mine_total 1\n", text);
+        Assert.Contains("test_meter_mine_total 1\n", text);
         Assert.DoesNotContain("theirs", text);
     }
 
@@ -138,7 +144,7 @@ public sealed class PrometheusExportTests : IDisposable
         // would listen to every meter) enables their instruments.
         var (export, meters) = Start();
         var hosting = meters.Create("Microsoft.AspNetCore.Hosting").CreateCounter<long>("requests");
-        var listed = meters.Create("Entrance").CreateCounter<long>("listed_total");
+        var listed = meters.Create("Microsoft.AspNetCore.Server.Kestrel").CreateCounter<long>("listed_total");
         await export.RenderAsync();
         using var defaultRegistryScrape = new MemoryStream();
         await Prometheus.Metrics.DefaultRegistry.CollectAndExportAsTextAsync(defaultRegistryScrape);

@@ -20,7 +20,7 @@ public sealed class MetricsHarness : IDisposable
         services.AddOptions<MetricsOptions>().Bind(configuration.GetSection(MetricsOptions.Section));
         services.AddSingleton<RouterMetrics>();
         _services = services.BuildServiceProvider();
-        Export = _services.GetRequiredService<PrometheusExport>(); // listening before the instruments exist
+        Export = _services.GetRequiredService<PrometheusExport>();
         Metrics = _services.GetRequiredService<RouterMetrics>();
     }
 

@@ -38,7 +38,54 @@ public class RouterMetricsTests
         Assert.Equal(0, metrics.Value("entrance_websockets_open"));
         Assert.Equal(0, metrics.Value("entrance_retries_total"));
         Assert.Equal(0, metrics.Value("entrance_access_log_dropped_total"));
+        Assert.Equal(0, metrics.Value("entrance_request_duration_seconds_count"));
+        Assert.Equal(0, metrics.Value("entrance_backend_duration_seconds_bucket", "le=+Inf"));
         Assert.False(metrics.Has("entrance_errors_total", "reason=unknown-host"), "a labelled counter appears with its first event");
+    }
+
+    [Fact]
+    public async Task Scrape_NoTraffic_MetricsTypedCounterGaugeHistogram()
+    {
+        using var harness = new MetricsHarness("Entrance:Metrics:RouteLabels=2");
+        harness.Metrics.Invalidation("route", "publish");
+        harness.Metrics.DeadMark("connect_failure");
+
+        var text = await harness.Export.RenderAsync();
+        var types = Exposition.Parse(text).Types;
+
+        foreach (var counter in new[] { "requests_total", "cache_lookups_total", "errors_total", "retries_total", "redis_commands_total", "invalidations_total", "dead_backend_marks_total", "access_log_dropped_total", "route_requests_total" })
+        {
+            Assert.Equal("counter", types["entrance_" + counter]);
+        }
+
+        foreach (var gauge in new[] { "requests_in_flight", "websockets_open", "cache_entries", "redis_up" })
+        {
+            Assert.Equal("gauge", types["entrance_" + gauge]);
+        }
+
+        foreach (var histogram in new[] { "request_duration_seconds", "backend_duration_seconds", "redis_duration_seconds" })
+        {
+            Assert.Equal("histogram", types["entrance_" + histogram]);
+        }
+
+        Assert.Contains("# TYPE entrance_requests_total counter\nentrance_requests_total{code=\"1xx\"} 0\n", text);
+    }
+
+    [Fact]
+    public async Task RequestFinished_TwoHostsInOneProcess_EachCountsOnlyItsOwn()
+    {
+        using var mine = new MetricsHarness();
+        using var theirs = new MetricsHarness();
+
+        mine.Metrics.RequestFinished(Request(), 200, Stopwatch.GetTimestamp());
+        theirs.Metrics.RequestFinished(Request(), 200, Stopwatch.GetTimestamp());
+        theirs.Metrics.RequestFinished(Request(), 200, Stopwatch.GetTimestamp());
+
+        Assert.Equal(1, (await mine.ScrapeAsync()).Value("entrance_requests_total", "code=2xx"));
+        Assert.Equal(2, (await theirs.ScrapeAsync()).Value("entrance_requests_total", "code=2xx"));
+        using var scrape = new MemoryStream();
+        await Prometheus.Metrics.DefaultRegistry.CollectAndExportAsTextAsync(scrape);
+        Assert.DoesNotContain("entrance_", System.Text.Encoding.UTF8.GetString(scrape.ToArray()));
     }
 
     [Fact]
@@ -93,6 +140,15 @@ public class RouterMetricsTests
         }
 
         Assert.Contains("entrance_redis_duration_seconds_bucket{op=\"resolve\",le=\"0.25\"} 1\n", text);
+        foreach (var unlabelled in new[] { "entrance_request_duration_seconds", "entrance_backend_duration_seconds" })
+        {
+            Assert.Equal("histogram", metrics.Types[unlabelled]);
+            Assert.Equal(bounds.Length, metrics.SampleKeys.Count(k => k.StartsWith(unlabelled + "_bucket{", StringComparison.Ordinal)));
+            foreach (var le in bounds)
+            {
+                Assert.True(metrics.Has(unlabelled + "_bucket", "le=" + le), $"{unlabelled} has no bucket le={le}");
+            }
+        }
     }
 
     [Fact]

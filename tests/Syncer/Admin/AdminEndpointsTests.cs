@@ -27,7 +27,13 @@ public class AdminEndpointsTests(RedisFixture redis) : IClassFixture<RedisFixtur
         Assert.Contains("entrance_syncer_objects_watched{kind=\"ingress\"} 0\n", metrics);
         Assert.Contains("entrance_syncer_redis_writes_total 2\n", metrics);
         Assert.Contains("entrance_syncer_leader 1\n", metrics);
-        Assert.Contains("# TYPE entrance_syncer_redis_writes_total gauge\n", metrics); // MeterAdapter: counters as gauges
+        Assert.Contains("# TYPE entrance_syncer_redis_writes_total counter\n", metrics);
+        Assert.Contains("# TYPE entrance_syncer_syncs_total counter\n", metrics);
+        Assert.Contains("# TYPE entrance_syncer_watch_events_total counter\n", metrics);
+        Assert.Contains("# TYPE entrance_syncer_leader gauge\n", metrics);
+        Assert.Contains("# TYPE entrance_syncer_last_sync_timestamp_seconds gauge\n", metrics);
+        Assert.Contains("entrance_syncer_redis_errors_total 0\n", metrics);
+        Assert.Contains("entrance_syncer_conflicts_total 0\n", metrics);
         Assert.Contains("\nentrance_syncer_lists_total ", metrics);
         Assert.Contains("# TYPE process_cpu_seconds_total counter\n", metrics);
         var last = metrics.Split('\n').Single(l => l.StartsWith("entrance_syncer_last_sync_timestamp_seconds ", StringComparison.Ordinal));
