@@ -76,6 +76,13 @@ public sealed class CertificateWriter(RedisConnection redis)
         };
     }
 
+    /// <summary>Every certificate name with an owner, and that owner (names written by hand have none).</summary>
+    public async Task<IReadOnlyDictionary<string, string>> OwnersAsync()
+    {
+        var entries = await redis.Db.HashGetAllAsync(keys.CertificateOwners).ConfigureAwait(false);
+        return entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
+    }
+
     /// <summary>Every certificate name, sorted, found with SCAN (never KEYS).</summary>
     public async Task<IReadOnlyList<string>> ListNamesAsync()
     {

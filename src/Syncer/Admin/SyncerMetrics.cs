@@ -24,6 +24,10 @@ public sealed class SyncerMetrics
         meter.CreateObservableCounter("redis_removals_total", () => Interlocked.Read(ref s.RedisRemovals), description: "Hosts removed from Redis.");
         meter.CreateObservableCounter("redis_errors_total", () => Interlocked.Read(ref s.RedisErrors), description: "Failed sync passes.");
         meter.CreateObservableCounter("conflicts_total", () => Interlocked.Read(ref s.Conflicts), description: "Writes refused because another writer owns the host.");
+        meter.CreateObservableGauge("certificates_owned", () => Volatile.Read(ref s.CertificatesOwned), description: "Certificate names this instance last wrote as owner syncer.");
+        meter.CreateObservableCounter("certificate_writes_total", () => Interlocked.Read(ref s.CertificateWrites), description: "Certificate writes that changed Redis.");
+        meter.CreateObservableCounter("certificate_removals_total", () => Interlocked.Read(ref s.CertificateRemovals), description: "Certificates removed from Redis.");
+        meter.CreateObservableCounter("invalid_tls_secrets_total", () => Interlocked.Read(ref s.InvalidSecrets), description: "TLS Secret versions with bad PEM or a mismatched key (nothing written for them).");
         meter.CreateObservableCounter("syncs_total", () => Interlocked.Read(ref s.Syncs), description: "Sync passes (full resyncs included).");
         meter.CreateObservableCounter("full_resyncs_total", () => Interlocked.Read(ref s.FullResyncs), description: "Full resyncs.");
         meter.CreateObservableGauge("last_sync_timestamp_seconds", () => Volatile.Read(ref s.LastSyncUnixSeconds), description: "Unix time of the last successful sync pass.");
