@@ -39,7 +39,7 @@ public sealed class SyncerRuntime
         var services = Make(KubeKinds.Services);
         var slices = Make(KubeKinds.EndpointSlices);
         var ingresses = Make(KubeKinds.Ingresses);
-        var secrets = Make(KubeKinds.TlsSecrets);
+        var secrets = options.IngressTls ? Make(KubeKinds.TlsSecrets) : [];
 
         var election = electionOptions.Value;
         if (election.Enabled)

@@ -72,9 +72,9 @@ public sealed class IngressTlsTests(RedisFixture redis) : IClassFixture<RedisFix
         return ingress;
     }
 
-    private async Task<SyncerHarness> StartAsync()
+    private async Task<SyncerHarness> StartAsync(params string[] extra)
     {
-        _syncer = await SyncerHarness.StartAsync(_api, Redis);
+        _syncer = await SyncerHarness.StartAsync(_api, Redis, "syncer-a", extra);
         await Eventually.TrueAsync(() => Task.FromResult(_syncer.Runtime.Engine.AllSynced), Within, "informers synced");
         return _syncer;
     }
@@ -187,6 +187,19 @@ public sealed class IngressTlsTests(RedisFixture redis) : IClassFixture<RedisFix
         await Eventually.TrueAsync(async () => await Redis.CliAsync("EXISTS", "entrance:host:shop.example.com") == "1", Within, "route written");
 
         Assert.Equal(0, syncer.Runtime.Engine.Watched.Single(w => w.Kind == "secret").Count);
+        Assert.Equal("0", await Redis.CliAsync("EXISTS", "entrance:cert:shop.example.com"));
+    }
+
+    [Fact]
+    public async Task Sync_IngressTlsOff_NoSecretsWatchRoutesStillSynced()
+    {
+        _api.Upsert(ApiKind.Secrets, TlsSecret("shop", "tls", Pem("shop.example.com")));
+        _api.Upsert(ApiKind.Ingresses, TlsIngress("ing", "tls", "shop.example.com"));
+
+        await StartAsync("--Syncer:IngressTls", "false");
+        await Eventually.TrueAsync(async () => await Redis.CliAsync("EXISTS", "entrance:host:shop.example.com") == "1", Within, "route written");
+
+        Assert.DoesNotContain(_api.Requests.ToArray(), r => r.Contains("/secrets", StringComparison.Ordinal));
         Assert.Equal("0", await Redis.CliAsync("EXISTS", "entrance:cert:shop.example.com"));
     }
 
