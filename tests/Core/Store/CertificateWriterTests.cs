@@ -153,6 +153,21 @@ public sealed class CertificateWriterTests(RedisFixture redis) : IClassFixture<R
         Assert.Equal("cli", (await _writer.GetAsync("*.example.com"))?.Owner);
     }
 
+    [Fact]
+    public async Task PutAsync_KeyPrefix_PrefixesKeysOwnersAndChannel()
+    {
+        await using var prefixed = RedisConnection.Connect(Server.Configuration, "p:", TimeSpan.FromSeconds(5));
+        var writer = new CertificateWriter(prefixed);
+        var (chain, key) = Pem("a.example.com");
+
+        await writer.PutAsync("a.example.com", chain, key, "cli", CertificateWriteMode.Claim);
+
+        Assert.Equal("1", await Server.CliAsync("EXISTS", "p:entrance:cert:a.example.com"));
+        Assert.Equal("cli", await Server.CliAsync("HGET", "p:entrance:cert-owners", "a.example.com"));
+        Assert.Equal(["a.example.com"], await writer.ListNamesAsync());
+        Assert.Empty(await _writer.ListNamesAsync());
+    }
+
     private async Task<List<string>> SubscribeAsync()
     {
         var messages = new List<string>();
