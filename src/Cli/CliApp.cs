@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Entrance.Cli.Apply;
+using Entrance.Cli.Certificates;
 using Entrance.Cli.Dead;
 using Entrance.Cli.Export;
 using Entrance.Cli.Input;
@@ -58,10 +59,11 @@ public static class CliApp
         var root = new RootCommand(
             """
             Manage Entrance routes in Redis: by hand (route add/remove/set), declaratively from CI (apply -f), and inspect
-            what routers see (route list/show, dead list, watch).
+            what routers see (route list/show, dead list, watch); TLS certificates per name (cert add/list/show/remove).
 
             Examples:
               entrance route add shop.example.com http://10.0.0.5:8080 http://10.0.0.6:8080
+              entrance cert add shop.example.com --cert shop.pem --key shop.key
               entrance apply -f routes.yaml --dry-run
               entrance --redis redis.internal:6379 route list --match '*.example.com'
             """);
@@ -73,6 +75,7 @@ public static class CliApp
         root.Subcommands.Add(DeadCommands.Create(commands));
         root.Subcommands.Add(MigrateHipacheCommand.Create(commands));
         root.Subcommands.Add(WatchCommand.Create(commands));
+        root.Subcommands.Add(CertCommands.Create(commands));
         return root;
     }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Entrance.Cli.Certificates;
 using Entrance.Cli.Input;
 using Entrance.Cli.Output;
 using Entrance.Core.Hosts;
@@ -14,7 +15,7 @@ internal static class RouteShowCommand
         var host = new Argument<string>("host") { Description = "A host as a client sends it (Shop.Example.com:443 works) or a route name" };
         var command = new Command("show", """
             Show how a router resolves a host: the matched key (exact, wildcard or catch-all; native or hipache), the
-            backends, their dead marks and when those expire.
+            backends, their dead marks and when those expire, and which certificate its TLS handshakes get.
 
             Examples:
               entrance route show shop.example.com
@@ -26,15 +27,17 @@ internal static class RouteShowCommand
             var redis = await ctx.RedisAsync();
             var record = await new RedisRouteStore(redis).ResolveAsync(lookup, ctx.CancellationToken);
             var now = DateTimeOffset.UtcNow;
+            var certificate = await HandshakeCertificate.FindAsync(redis, lookup, now);
             if (record is null)
             {
                 if (ctx.DataFormat == OutputFormat.Json)
                 {
-                    ctx.Json(new { host = lookup, matched = false, tried = HostName.Candidates(lookup) });
+                    ctx.Json(new { host = lookup, matched = false, tried = HostName.Candidates(lookup), certificate = certificate.ToJson(now) });
                 }
                 else
                 {
                     ctx.Out.WriteLine($"{lookup}: no route matches (a router answers 404); tried {string.Join(", ", HostName.Candidates(lookup))}");
+                    ctx.Out.WriteLine($"certificate: {certificate.Describe(now)}");
                 }
 
                 return ExitCodes.Ok;
@@ -62,6 +65,7 @@ internal static class RouteShowCommand
                         dead = dead.ContainsKey(url),
                         deadUntil = dead.TryGetValue(url, out var until) && until < DeadMarks.NeverExpires ? DateTimeOffset.FromUnixTimeMilliseconds(until) : (DateTimeOffset?)null,
                     }).ToArray(),
+                    certificate = certificate.ToJson(now),
                 });
                 return ExitCodes.Ok;
             }
@@ -92,6 +96,7 @@ internal static class RouteShowCommand
                 rows.Add(["backend", dead.TryGetValue(url, out var until) ? $"{url}  DEAD until {Tables.Expiry(until, now)}" : url]);
             }
 
+            rows.Add(["certificate", certificate.Describe(now)]);
             if (ctx.DataFormat == OutputFormat.Table)
             {
                 Tables.Write(ctx, ["FIELD", "VALUE"], rows);

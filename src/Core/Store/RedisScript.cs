@@ -17,6 +17,8 @@ internal sealed class RedisScript
     public static readonly RedisScript SetSettings = Load("set-settings");
     public static readonly RedisScript ClearDead = Load("clear-dead");
     public static readonly RedisScript MigrateFrontend = Load("migrate-frontend");
+    public static readonly RedisScript PutCertificate = Load("put-cert");
+    public static readonly RedisScript RemoveCertificate = Load("remove-cert");
 
     private RedisScript(string text)
     {

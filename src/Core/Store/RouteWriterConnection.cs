@@ -12,9 +12,13 @@ public sealed class RouteWriterConnection : IDisposable
     {
         _redis = redis;
         Writer = new RouteWriter(redis);
+        Certificates = new CertificateWriter(redis);
     }
 
     public RouteWriter Writer { get; }
+
+    /// <summary>The certificate writer on the same connection (Ingress TLS).</summary>
+    public CertificateWriter Certificates { get; }
 
     public bool IsConnected => _redis.IsConnected;
 

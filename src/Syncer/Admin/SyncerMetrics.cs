@@ -20,6 +20,10 @@ public sealed class SyncerMetrics
         var removals = f.CreateCounter("entrance_syncer_redis_removals_total", "Hosts removed from Redis.");
         var errors = f.CreateCounter("entrance_syncer_redis_errors_total", "Failed sync passes.");
         var conflicts = f.CreateCounter("entrance_syncer_conflicts_total", "Writes refused because another writer owns the host.");
+        var certificatesOwned = f.CreateGauge("entrance_syncer_certificates_owned", "Certificate names this instance last wrote as owner syncer.");
+        var certificateWrites = f.CreateCounter("entrance_syncer_certificate_writes_total", "Certificate writes that changed Redis.");
+        var certificateRemovals = f.CreateCounter("entrance_syncer_certificate_removals_total", "Certificates removed from Redis.");
+        var invalidSecrets = f.CreateCounter("entrance_syncer_invalid_tls_secrets_total", "TLS Secret versions with bad PEM or a mismatched key (nothing written for them).");
         var syncs = f.CreateCounter("entrance_syncer_syncs_total", "Sync passes (full resyncs included).");
         var fullResyncs = f.CreateCounter("entrance_syncer_full_resyncs_total", "Full resyncs.");
         var lastSync = f.CreateGauge("entrance_syncer_last_sync_timestamp_seconds", "Unix time of the last successful sync pass.");
@@ -41,6 +45,10 @@ public sealed class SyncerMetrics
             removals.IncTo(Interlocked.Read(ref s.RedisRemovals));
             errors.IncTo(Interlocked.Read(ref s.RedisErrors));
             conflicts.IncTo(Interlocked.Read(ref s.Conflicts));
+            certificatesOwned.Set(Volatile.Read(ref s.CertificatesOwned));
+            certificateWrites.IncTo(Interlocked.Read(ref s.CertificateWrites));
+            certificateRemovals.IncTo(Interlocked.Read(ref s.CertificateRemovals));
+            invalidSecrets.IncTo(Interlocked.Read(ref s.InvalidSecrets));
             syncs.IncTo(Interlocked.Read(ref s.Syncs));
             fullResyncs.IncTo(Interlocked.Read(ref s.FullResyncs));
             lastSync.Set(Volatile.Read(ref s.LastSyncUnixSeconds));

@@ -11,6 +11,12 @@ public sealed class SyncerOptions
     /// <summary>Ingresses whose <c>spec.ingressClassName</c> is this are published.</summary>
     public string IngressClass { get; set; } = "entrance";
 
+    /// <summary>
+    /// Ingress <c>spec.tls[]</c> → certificates in Redis, which needs get/list/watch on Secrets. Off: no Secrets watch
+    /// (for a cluster whose RBAC was not updated, or where certificates come from elsewhere); routes sync as before.
+    /// </summary>
+    public bool IngressTls { get; set; } = true;
+
     /// <summary>Full resync: map every object again and rewrite every host, repairing keys edited or deleted by hand.</summary>
     public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -44,6 +44,18 @@ public static class KubeKinds
             ? k.NetworkingV1.WatchListIngressForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: timeout, onError: onError, cancellationToken: ct)
             : k.NetworkingV1.WatchListNamespacedIngressAsync(ns, allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: timeout, onError: onError, cancellationToken: ct));
 
+    /// <summary>The field selector that keeps the Secrets cache to TLS Secrets only (Ingress <c>spec.tls[].secretName</c> must name one).</summary>
+    public const string TlsSecretSelector = "type=kubernetes.io/tls";
+
+    /// <summary>Secrets of type <c>kubernetes.io/tls</c> only, selected by the apiserver so other Secrets never reach the cache.</summary>
+    public static KubeKind<V1Secret, V1SecretList> TlsSecrets(IKubernetes k, string? ns) => new("secret",
+        (cont, ct) => ns is null
+            ? k.CoreV1.ListSecretForAllNamespacesAsync(continueParameter: cont, fieldSelector: TlsSecretSelector, limit: PageSize, cancellationToken: ct)
+            : k.CoreV1.ListNamespacedSecretAsync(ns, continueParameter: cont, fieldSelector: TlsSecretSelector, limit: PageSize, cancellationToken: ct),
+        (rv, timeout, onError, ct) => ns is null
+            ? k.CoreV1.WatchListSecretForAllNamespacesAsync(allowWatchBookmarks: true, fieldSelector: TlsSecretSelector, resourceVersion: rv, timeoutSeconds: timeout, onError: onError, cancellationToken: ct)
+            : k.CoreV1.WatchListNamespacedSecretAsync(ns, allowWatchBookmarks: true, fieldSelector: TlsSecretSelector, resourceVersion: rv, timeoutSeconds: timeout, onError: onError, cancellationToken: ct));
+
     /// <summary>namespace/name, the cache key.</summary>
     public static string Key(this IKubernetesObject<V1ObjectMeta> o) => $"{o.Metadata?.NamespaceProperty}/{o.Metadata?.Name}";
 }

@@ -25,7 +25,11 @@ public sealed class RedisLink : IDisposable
 
     public bool IsConnected => Volatile.Read(ref _connection)?.IsConnected ?? false;
 
-    public RouteWriter Writer => (Volatile.Read(ref _connection) ?? throw new InvalidOperationException("Redis is not connected yet")).Writer;
+    public RouteWriter Writer => Connection.Writer;
+
+    public CertificateWriter Certificates => Connection.Certificates;
+
+    private RouteWriterConnection Connection => Volatile.Read(ref _connection) ?? throw new InvalidOperationException("Redis is not connected yet");
 
     /// <summary>Connects once; StackExchange.Redis then reconnects in the background by itself.</summary>
     public void Connect()

@@ -21,6 +21,8 @@ public sealed class SyncEngine
     private readonly IReadOnlyList<Informer<V1Service, V1ServiceList>> _services;
     private readonly IReadOnlyList<Informer<V1EndpointSlice, V1EndpointSliceList>> _slices;
     private readonly IReadOnlyList<Informer<V1Ingress, V1IngressList>> _ingresses;
+    private readonly IReadOnlyList<Informer<V1Secret, V1SecretList>> _secrets;
+    private readonly CertificateSync _certificates;
     private readonly RedisLink _redis;
     private readonly ILeadership _leadership;
     private readonly SyncerOptions _options;
@@ -36,8 +38,10 @@ public sealed class SyncEngine
 
     public SyncEngine(
         IReadOnlyList<Informer<V1Service, V1ServiceList>> services, IReadOnlyList<Informer<V1EndpointSlice, V1EndpointSliceList>> slices,
-        IReadOnlyList<Informer<V1Ingress, V1IngressList>> ingresses, RedisLink redis, ILeadership leadership, SyncerOptions options, ILogger logger)
+        IReadOnlyList<Informer<V1Ingress, V1IngressList>> ingresses, RedisLink redis, ILeadership leadership, SyncerOptions options, ILogger logger,
+        IReadOnlyList<Informer<V1Secret, V1SecretList>>? secrets = null)
     {
+        _secrets = secrets ?? [];
         _services = services;
         _slices = slices;
         _ingresses = ingresses;
@@ -49,6 +53,8 @@ public sealed class SyncEngine
         foreach (var i in services) i.Changed = Wake;
         foreach (var i in slices) i.Changed = Wake;
         foreach (var i in ingresses) i.Changed = Wake;
+        foreach (var i in _secrets) i.Changed = Wake;
+        _certificates = new CertificateSync(options.IngressClass, options.Owner, Stats, logger);
         leadership.LeadershipChanged += leading =>
         {
             _fullResyncDue = true;
@@ -60,16 +66,17 @@ public sealed class SyncEngine
 
     public Backoff Backoff { get; init; } = new(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30));
 
-    public bool AllSynced => _services.All(i => i.HasSynced) && _slices.All(i => i.HasSynced) && _ingresses.All(i => i.HasSynced);
+    public bool AllSynced => _services.All(i => i.HasSynced) && _slices.All(i => i.HasSynced) && _ingresses.All(i => i.HasSynced) && _secrets.All(i => i.HasSynced);
 
     public IEnumerable<(string Kind, int Count)> Watched =>
     [
         ("service", _services.Sum(i => i.Count)),
         ("endpointslice", _slices.Sum(i => i.Count)),
         ("ingress", _ingresses.Sum(i => i.Count)),
+        ("secret", _secrets.Sum(i => i.Count)),
     ];
 
-    public IEnumerable<InformerStats> InformerStats => _services.Select(i => i.Stats).Concat(_slices.Select(i => i.Stats)).Concat(_ingresses.Select(i => i.Stats));
+    public IEnumerable<InformerStats> InformerStats => _services.Select(i => i.Stats).Concat(_slices.Select(i => i.Stats)).Concat(_ingresses.Select(i => i.Stats)).Concat(_secrets.Select(i => i.Stats));
 
     public void Wake() => _wake.Writer.TryWrite(true);
 
@@ -106,8 +113,10 @@ public sealed class SyncEngine
                 {
                     // Changes seen now are not written; the next time this instance may write, it syncs everything.
                     _applied.Clear();
+                    _certificates.Reset();
                     _fullResyncDue = true;
                     Stats.HostsOwned = 0;
+                    Stats.CertificatesOwned = 0;
                     continue;
                 }
 
@@ -126,6 +135,7 @@ public sealed class SyncEngine
                 {
                     // The rest of the pass was not written; the next term starts with a full sync.
                     _applied.Clear();
+                    _certificates.Reset();
                     _fullResyncDue = true;
                     _logger.LogWarning("leadership lost during a sync pass; stopped writing");
                 }
@@ -225,6 +235,13 @@ public sealed class SyncEngine
 
         _applied = applied;
         Stats.HostsOwned = applied.Count;
+
+        // Certificates after routes: a host's route is in place by the time its certificate is.
+        if (_secrets.Count > 0)
+        {
+            await _certificates.SyncAsync(_redis.Certificates, _ingresses.SelectMany(i => i.Items), _secrets.SelectMany(i => i.Items), full, EnsureLeader, LogWarningsOnce).ConfigureAwait(false);
+        }
+
         Interlocked.Increment(ref Stats.Syncs);
         if (full)
         {

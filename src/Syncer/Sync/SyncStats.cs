@@ -10,6 +10,12 @@ public sealed class SyncStats
     public long Syncs;
     public long FullResyncs;
     public int HostsOwned;
+    public long CertificateWrites;
+    public long CertificateRemovals;
+    public int CertificatesOwned;
+
+    /// <summary>TLS Secret versions with bad PEM or a key that does not match (counted once per version).</summary>
+    public long InvalidSecrets;
 
     /// <summary>Unix seconds of the last successful sync (0: never).</summary>
     public double LastSyncUnixSeconds;

@@ -39,6 +39,7 @@ public sealed class SyncerRuntime
         var services = Make(KubeKinds.Services);
         var slices = Make(KubeKinds.EndpointSlices);
         var ingresses = Make(KubeKinds.Ingresses);
+        var secrets = options.IngressTls ? Make(KubeKinds.TlsSecrets) : [];
 
         var election = electionOptions.Value;
         if (election.Enabled)
@@ -52,7 +53,7 @@ public sealed class SyncerRuntime
             Leadership = new AlwaysLeader();
         }
 
-        Engine = new SyncEngine(services, slices, ingresses, redis, Leadership, options, loggers.CreateLogger("Entrance.Syncer.Sync"))
+        Engine = new SyncEngine(services, slices, ingresses, redis, Leadership, options, loggers.CreateLogger("Entrance.Syncer.Sync"), secrets)
         {
             Backoff = new Backoff(options.InitialBackoff, options.MaxBackoff),
         };
@@ -60,6 +61,7 @@ public sealed class SyncerRuntime
         _loops.AddRange(services.Select(i => (Func<CancellationToken, Task>)i.RunAsync));
         _loops.AddRange(slices.Select(i => (Func<CancellationToken, Task>)i.RunAsync));
         _loops.AddRange(ingresses.Select(i => (Func<CancellationToken, Task>)i.RunAsync));
+        _loops.AddRange(secrets.Select(i => (Func<CancellationToken, Task>)i.RunAsync));
     }
 
     public RedisLink Redis { get; }

@@ -25,6 +25,9 @@ public class AdminEndpointsTests(RedisFixture redis) : IClassFixture<RedisFixtur
         Assert.Contains("entrance_syncer_objects_watched{kind=\"service\"} 1\n", metrics);
         Assert.Contains("entrance_syncer_objects_watched{kind=\"endpointslice\"} 1\n", metrics);
         Assert.Contains("entrance_syncer_objects_watched{kind=\"ingress\"} 0\n", metrics);
+        Assert.Contains("entrance_syncer_objects_watched{kind=\"secret\"} 0\n", metrics);
+        Assert.Contains("entrance_syncer_invalid_tls_secrets_total 0\n", metrics);
+        Assert.Contains("entrance_syncer_certificates_owned 0\n", metrics);
         Assert.Contains("entrance_syncer_redis_writes_total 2\n", metrics);
         Assert.Contains("entrance_syncer_leader 1\n", metrics);
         Assert.Contains("# TYPE entrance_syncer_redis_writes_total counter\n", metrics);

@@ -41,7 +41,7 @@ public class ManifestsTests : IAsyncLifetime
 
         var clusterRole = docs.Single(d => Kind(d) == "ClusterRole");
         var clusterRules = ((YamlDotNet.RepresentationModel.YamlSequenceNode)clusterRole["rules"]).Cast<YamlDotNet.RepresentationModel.YamlMappingNode>().ToList();
-        Assert.Equal(["endpointslices", "ingresses", "services"], clusterRules.SelectMany(r => ((YamlDotNet.RepresentationModel.YamlSequenceNode)r["resources"]).Select(x => x.ToString())).Order());
+        Assert.Equal(["endpointslices", "ingresses", "secrets", "services"], clusterRules.SelectMany(r => ((YamlDotNet.RepresentationModel.YamlSequenceNode)r["resources"]).Select(x => x.ToString())).Order());
         Assert.All(clusterRules, r => Assert.Equal(["get", "list", "watch"], ((YamlDotNet.RepresentationModel.YamlSequenceNode)r["verbs"]).Select(x => x.ToString()).Order()));
 
         var role = docs.Single(d => Kind(d) == "Role");

@@ -23,6 +23,7 @@ public sealed record ApiKind(string GroupVersion, string Plural, string Kind, st
     public static readonly ApiKind EndpointSlices = new("discovery.k8s.io/v1", "endpointslices", "EndpointSlice", "endpointslice", []);
     public static readonly ApiKind Ingresses = new("networking.k8s.io/v1", "ingresses", "Ingress", "ingress", ["ing"]);
     public static readonly ApiKind Leases = new("coordination.k8s.io/v1", "leases", "Lease", "lease", []);
+    public static readonly ApiKind Secrets = new("v1", "secrets", "Secret", "secret", []);
 
     // The kinds of deploy/kubernetes, so kubectl apply --dry-run=client can map them (stored generically too).
     public static readonly ApiKind[] Others =
@@ -38,7 +39,7 @@ public sealed record ApiKind(string GroupVersion, string Plural, string Kind, st
         new("networking.k8s.io/v1", "ingressclasses", "IngressClass", "ingressclass", [], Namespaced: false),
     ];
 
-    public static readonly ApiKind[] All = [Services, EndpointSlices, Ingresses, Leases, .. Others];
+    public static readonly ApiKind[] All = [Services, EndpointSlices, Ingresses, Leases, Secrets, .. Others];
 }
 
 /// <summary>
@@ -218,7 +219,7 @@ public sealed class TestApiServer : IAsyncDisposable
         }
         else if (name is null && method == "GET")
         {
-            await WriteJsonAsync(context, 200, ListOf(kind, ns));
+            await WriteJsonAsync(context, 200, ListOf(kind, ns, FieldSelector.Parse(context.Request.Query["fieldSelector"])));
         }
         else if (name is null && method == "POST")
         {
@@ -318,7 +319,7 @@ public sealed class TestApiServer : IAsyncDisposable
         var bookmarks = query["allowWatchBookmarks"] == "true";
         var timeout = int.TryParse(query["timeoutSeconds"], out var t) && t > 0 ? TimeSpan.FromSeconds(t) : TimeSpan.FromMinutes(30);
         var fromText = query["resourceVersion"].ToString();
-        var watcher = new Watcher(context, kind, ns);
+        var watcher = new Watcher(context, kind, ns, FieldSelector.Parse(query["fieldSelector"]));
         long from;
         lock (_gate)
         {
@@ -329,7 +330,7 @@ public sealed class TestApiServer : IAsyncDisposable
             }
             else
             {
-                foreach (var e in _history.Where(e => e.Rv > from && e.Kind == kind && (ns is null || Ns(e.Obj) == ns)))
+                foreach (var e in _history.Where(e => e.Rv > from && e.Kind == kind && (ns is null || Ns(e.Obj) == ns) && watcher.Matches(e.Obj)))
                 {
                     watcher.Events.Writer.TryWrite(Line(e.Type, e.Obj));
                 }
@@ -419,20 +420,20 @@ public sealed class TestApiServer : IAsyncDisposable
         }
 
         var line = Line(type, obj);
-        foreach (var w in _watchers.Where(w => w.Kind == kind && (w.Namespace is null || Ns(obj) == w.Namespace)))
+        foreach (var w in _watchers.Where(w => w.Kind == kind && (w.Namespace is null || Ns(obj) == w.Namespace) && w.Matches(obj)))
         {
             w.Events.Writer.TryWrite(line);
         }
     }
 
-    private JsonObject ListOf(ApiKind kind, string? ns)
+    private JsonObject ListOf(ApiKind kind, string? ns, Func<JsonObject, bool>? matches = null)
     {
         lock (_gate)
         {
             var items = new JsonArray();
             foreach (var (key, obj) in _objects[kind])
             {
-                if (ns is null || key.StartsWith(ns + "/", StringComparison.Ordinal))
+                if ((ns is null || key.StartsWith(ns + "/", StringComparison.Ordinal)) && (matches is null || matches(obj)))
                 {
                     items.Add(obj.DeepClone());
                 }
@@ -583,8 +584,9 @@ public sealed class TestApiServer : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private sealed class Watcher(HttpContext context, ApiKind kind, string? ns)
+    private sealed class Watcher(HttpContext context, ApiKind kind, string? ns, Func<JsonObject, bool> matches)
     {
+        public Func<JsonObject, bool> Matches => matches;
         public HttpContext Context => context;
         public ApiKind Kind => kind;
         public string? Namespace => ns;

@@ -27,6 +27,19 @@ public class TestApiServerTests : IAsyncLifetime
     }
 
     [KubectlFact]
+    public async Task Kubectl_GetSecretsWithFieldSelector_ListsOnlyMatchingType()
+    {
+        JsonObject Secret(string name, string type) => new() { ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = "shop" }, ["type"] = type };
+        _api.Upsert(ApiKind.Secrets, Secret("shop-tls", "kubernetes.io/tls"));
+        _api.Upsert(ApiKind.Secrets, Secret("db-password", "Opaque"));
+
+        var (code, output, error) = await Kubectl.RunAsync("--server", _api.Url, "get", "secrets", "-A", "--field-selector", "type=kubernetes.io/tls", "-o", "name");
+
+        Assert.True(code == 0, $"kubectl failed ({code}): {error}");
+        Assert.Equal("secret/shop-tls", output.Trim());
+    }
+
+    [KubectlFact]
     public async Task Kubectl_GetServiceAsJson_ReturnsObjectWithResourceVersion()
     {
         _api.Upsert(ApiKind.Services, Objects.Service("shop", "web", "shop.example.com"));
