@@ -107,6 +107,9 @@ public sealed class ProxyProtocolTests(RedisFixture redis) : IClassFixture<Redis
 
         Assert.Equal(string.Empty, answer);
         Assert.Equal(0, _backend.Hits);
+        await Eventually.TrueAsync(async () =>
+            (await router.AdminClient.GetStringAsync("/metrics")).Contains("entrance_proxy_protocol_rejected_total{reason=\"untrusted\"} 1"),
+            TimeSpan.FromSeconds(10), "the rejection counted");
     }
 
     [Fact]
