@@ -17,6 +17,15 @@ public sealed class ProxyProtocolMiddleware(ConnectionDelegate next, TrustedProx
 {
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
+        if (await ReadHeaderAsync(connection))
+        {
+            await next(connection);
+        }
+    }
+
+    /// <summary>True when HTTP (or TLS) may go on; false when the connection was closed.</summary>
+    private async Task<bool> ReadHeaderAsync(ConnectionContext connection)
+    {
         var peer = (connection.RemoteEndPoint as IPEndPoint)?.Address;
         var isTrusted = trusted.Contains(peer);
         using var timer = new CancellationTokenSource(timeout);
@@ -32,14 +41,20 @@ public sealed class ProxyProtocolMiddleware(ConnectionDelegate next, TrustedProx
             {
                 if (!isTrusted)
                 {
-                    break; // a quiet client: HTTP's own timeouts take over
+                    return true; // a quiet client: HTTP's own timeouts take over
                 }
 
                 Reject(connection, "timeout", peer);
-                return;
+                return false;
             }
 
             var buffer = read.Buffer;
+            if (buffer.IsEmpty && read.IsCompleted)
+            {
+                input.AdvanceTo(buffer.Start);
+                return isTrusted ? Close(connection) : true; // connected and closed (a TCP health check): nothing to count
+            }
+
             var status = ProxyProtocolHeader.TryParse(buffer, out var consumed, out var source);
             if (status == ProxyHeaderStatus.NeedMore && !read.IsCompleted)
             {
@@ -53,17 +68,17 @@ public sealed class ProxyProtocolMiddleware(ConnectionDelegate next, TrustedProx
                 if (status is ProxyHeaderStatus.Done or ProxyHeaderStatus.Malformed)
                 {
                     Reject(connection, "untrusted", peer);
-                    return;
+                    return false;
                 }
 
-                break;
+                return true;
             }
 
             if (status != ProxyHeaderStatus.Done)
             {
                 input.AdvanceTo(buffer.Start);
                 Reject(connection, status == ProxyHeaderStatus.Absent ? "missing" : "malformed", peer);
-                return;
+                return false;
             }
 
             input.AdvanceTo(buffer.GetPosition(consumed));
@@ -72,10 +87,14 @@ public sealed class ProxyProtocolMiddleware(ConnectionDelegate next, TrustedProx
                 connection.RemoteEndPoint = source;
             }
 
-            break;
+            return true;
         }
+    }
 
-        await next(connection);
+    private static bool Close(ConnectionContext connection)
+    {
+        connection.Abort(new ConnectionAbortedException("closed before a PROXY header"));
+        return false;
     }
 
     private void Reject(ConnectionContext connection, string reason, IPAddress? peer)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Entrance.Testing;
+using Microsoft.AspNetCore.Hosting;
 
 namespace Entrance.Router.Tests.ProxyProtocol;
 
@@ -145,6 +146,26 @@ public sealed class ProxyProtocolTests(RedisFixture redis) : IClassFixture<Redis
 
         Assert.Equal(string.Empty, answer);
         Assert.Equal(0, _backend.Hits);
+    }
+
+    [Fact]
+    public async Task Connection_HttpsListenerTrustedPeerV1_HeaderReadBeforeTls()
+    {
+        var certificate = Proxy.BackendCertificates.CreateLeaf(Proxy.BackendCertificates.CreateCa());
+        await using var router = await RouterHost.StartAsync(redis.Server,
+            b => b.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate)),
+            "urls=https://127.0.0.1:0", "Entrance:ProxyProtocol=true", "Entrance:TrustedProxies:0=127.0.0.1/32");
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, router.Port);
+        await tcp.GetStream().WriteAsync(Ascii("PROXY TCP4 203.0.113.8 10.0.0.1 56324 443\r\n"));
+        using var tls = new System.Net.Security.SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync("pp.example.com");
+        await tls.WriteAsync(Ascii(Request));
+
+        var answer = await new StreamReader(tls).ReadToEndAsync();
+
+        Assert.Contains("\"X-Forwarded-For\":\"203.0.113.8\"", answer);
+        Assert.Contains("\"X-Forwarded-Proto\":\"https\"", answer);
     }
 
     [Fact]
