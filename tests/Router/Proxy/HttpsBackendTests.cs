@@ -40,6 +40,20 @@ public sealed class HttpsBackendTests(RedisFixture redis) : IClassFixture<RedisF
     }
 
     [Fact]
+    public async Task Invoke_TwoRoutesSameCa_OneTlsClientShared()
+    {
+        foreach (var host in new[] { "one.example.com", "two.example.com" })
+        {
+            await redis.Server.CliAsync("SADD", "entrance:backends:" + host, BackendUrl);
+            await redis.Server.CliAsync("HSET", "entrance:host:" + host, "backend_ca", BackendCertificates.Pem(_ca));
+            using var response = await _router.GetAsync(host);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal(1, _router.Service<Entrance.Router.Proxy.BackendClients>().Count);
+    }
+
+    [Fact]
     public async Task Invoke_UntrustedBackendCertificate_502BackendTlsErrorAndNotMarkedDead()
     {
         await redis.Server.CliAsync("SADD", "entrance:backends:noca.example.com", BackendUrl);
