@@ -51,10 +51,10 @@ public sealed class RouteTlsSettings
         string? hsts = null;
         if (settings.TryGetValue(RedisKeys.HstsField, out var h) && h.Trim().Length > 0)
         {
-            // A header value: refuse control characters rather than let a setting inject another header.
-            if (h.AsSpan().ContainsAnyInRange((char)0, (char)0x1f) || h.Contains((char)0x7f))
+            // A header value: printable ASCII only, so a setting can neither inject another header nor make Kestrel refuse the answer.
+            if (h.Trim().AsSpan().ContainsAnyExceptInRange((char)0x20, (char)0x7e))
             {
-                problems.Add("hsts holds control characters; ignored");
+                problems.Add("hsts holds control or non-ASCII characters; ignored");
             }
             else
             {

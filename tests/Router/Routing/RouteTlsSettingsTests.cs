@@ -22,10 +22,12 @@ public sealed class RouteTlsSettingsTests
     public void From_HttpsRedirect_OnlyOneTurnsItOn(string value, bool expected) =>
         Assert.Equal(expected, From(("https_redirect", value)).HttpsRedirect);
 
-    [Fact]
-    public void From_HstsWithNewline_IgnoredWithProblem()
+    [Theory]
+    [InlineData("max-age=1\r\nSet-Cookie: x=1")]
+    [InlineData("max-age=1; ünïcode")]
+    public void From_HstsNotPrintableAscii_IgnoredWithProblem(string value)
     {
-        var tls = From(("hsts", "max-age=1\r\nSet-Cookie: x=1"));
+        var tls = From(("hsts", value));
 
         Assert.Null(tls.Hsts);
         Assert.Contains("hsts", tls.Problem);
