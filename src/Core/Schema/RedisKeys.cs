@@ -23,6 +23,18 @@ public sealed class RedisKeys
     /// <summary>Fields of a route's settings hash.</summary>
     public const string LbField = "lb";
 
+    /// <summary><c>1</c>: plain-HTTP requests are redirected to https (ACME challenges excepted); <c>0</c> or absent: off.</summary>
+    public const string HttpsRedirectField = "https_redirect";
+
+    /// <summary>The <c>Strict-Transport-Security</c> value added to answers given over HTTPS.</summary>
+    public const string HstsField = "hsts";
+
+    /// <summary>A PEM bundle of CA certificates trusted for this route's https:// backends, instead of the system store.</summary>
+    public const string BackendCaField = "backend_ca";
+
+    /// <summary><c>0</c>: the certificates of this route's https:// backends are not verified.</summary>
+    public const string BackendTlsVerifyField = "backend_tls_verify";
+
     public RedisKeys(string? prefix = null)
     {
         Prefix = prefix ?? string.Empty;

@@ -36,6 +36,7 @@ public sealed class RouterMetrics
     private readonly LabelledChildren<string, Histogram.Child> _redisDuration;
     private readonly LabelledChildren<(string Kind, string Origin), Counter.Child> _invalidations;
     private readonly LabelledChildren<string, Counter.Child> _deadMarks;
+    private readonly LabelledChildren<string, Counter.Child> _proxyProtocolRejected;
     private readonly LabelledChildren<string, Counter.Child>? _routeRequests;
     private readonly BoundedLabels? _routeLabels;
 
@@ -64,6 +65,8 @@ public sealed class RouterMetrics
         _invalidations = new(key => invalidations.WithLabels(key.Kind, key.Origin));
         var deadMarks = f.CreateCounter("entrance_dead_backend_marks_total", "Backends this router marked dead, by reason (connect_failure, connect_timeout, gateway_status).", ["reason"]);
         _deadMarks = new(reason => deadMarks.WithLabels(reason));
+        var proxyProtocolRejected = f.CreateCounter("entrance_proxy_protocol_rejected_total", "Connections closed by the PROXY protocol check, by reason: untrusted, missing, malformed, timeout.", ["reason"]);
+        _proxyProtocolRejected = new(reason => proxyProtocolRejected.WithLabels(reason));
         _accessLogDropped = f.CreateCounter("entrance_access_log_dropped_total", "Access-log lines dropped because the writer fell behind.");
         var cacheEntries = f.CreateGauge("entrance_cache_entries", "Hosts held in the route cache (positive and negative answers).");
         var redisUp = f.CreateGauge("entrance_redis_up", "1 while Redis is connected and its circuit breaker closed, else 0.");
@@ -144,6 +147,8 @@ public sealed class RouterMetrics
     public void Invalidation(string kind, string origin) => _invalidations.Get((kind, origin)).Inc();
 
     public void DeadMark(string reason) => _deadMarks.Get(reason).Inc();
+
+    public void ProxyProtocolRejected(string reason) => _proxyProtocolRejected.Get(reason).Inc();
 
     public void AccessLogDropped(int lines = 1) => _accessLogDropped.Inc(lines);
 }

@@ -12,6 +12,7 @@ public static class ErrorPages
     public static readonly ErrorPage NoBackends = new(StatusCodes.Status502BadGateway, "no-backends", "This host has no backends.");
     public static readonly ErrorPage BackendUnreachable = new(StatusCodes.Status502BadGateway, "backend-unreachable", "The backend could not be reached.");
     public static readonly ErrorPage BackendError = new(StatusCodes.Status502BadGateway, "backend-error", "The backend failed to answer.");
+    public static readonly ErrorPage BackendTlsError = new(StatusCodes.Status502BadGateway, "backend-tls-error", "The backend's TLS certificate was not accepted.");
     public static readonly ErrorPage BackendTimeout = new(StatusCodes.Status504GatewayTimeout, "backend-timeout", "The backend did not answer in time.");
     public static readonly ErrorPage StoreUnavailable = new(StatusCodes.Status503ServiceUnavailable, "store-unavailable", "Routes cannot be read right now; retry shortly.");
 

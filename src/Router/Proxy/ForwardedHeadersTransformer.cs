@@ -5,9 +5,11 @@ namespace Entrance.Router.Proxy;
 
 /// <summary>
 /// Copies the request as YARP does, keeps the original Host, and adds the X-Forwarded-* family, X-Real-IP and X-Request-Id.
+/// From a peer in <see cref="TrustedProxies"/> the incoming forwarding headers are extended; from anyone else they are
+/// replaced (X-Forwarded-*, X-Real-IP) or dropped (<c>Forwarded</c>), so a client cannot claim another address.
 /// One shared instance: everything it needs is on the HttpContext (the request id on its <see cref="ProxyRequest"/>).
 /// </summary>
-public sealed class ForwardedHeadersTransformer(RequestObserver observer) : HttpTransformer
+public sealed class ForwardedHeadersTransformer(RequestObserver observer, TrustedProxies trusted) : HttpTransformer
 {
     public const string RequestIdHeader = "X-Request-Id";
 
@@ -22,32 +24,74 @@ public sealed class ForwardedHeadersTransformer(RequestObserver observer) : Http
 
         var clientIp = httpContext.Connection.RemoteIpAddress;
         var client = clientIp is null ? null : (clientIp.IsIPv4MappedToIPv6 ? clientIp.MapToIPv4() : clientIp).ToString();
-        if (client is not null)
+        var inbound = request.Headers;
+        if (!trusted.IsEmpty && trusted.Contains(clientIp))
         {
-            var prior = request.Headers["X-Forwarded-For"];
-            headers.Remove("X-Forwarded-For");
-            headers.TryAddWithoutValidation("X-Forwarded-For", prior.Count switch
+            // A trusted proxy in front: its headers describe the real client; extend them with this hop.
+            if (client is not null)
             {
-                0 => client,
-                1 => string.Concat(prior[0], ", ", client),
-                _ => string.Concat(string.Join(", ", prior.ToArray()), ", ", client),
-            });
-            headers.Remove("X-Real-IP");
-            headers.TryAddWithoutValidation("X-Real-IP", client);
+                var prior = inbound["X-Forwarded-For"];
+                SetHeader(headers, "X-Forwarded-For", prior.Count switch
+                {
+                    0 => client,
+                    1 => string.Concat(prior[0], ", ", client),
+                    _ => string.Concat(string.Join(", ", prior.ToArray()), ", ", client),
+                });
+                var forwarded = inbound["Forwarded"];
+                if (forwarded.Count > 0)
+                {
+                    SetHeader(headers, "Forwarded", string.Concat(string.Join(", ", forwarded.ToArray()), ", for=", ForwardedNode(clientIp!, client)));
+                }
+
+                if (inbound["X-Real-IP"].Count == 0)
+                {
+                    SetHeader(headers, "X-Real-IP", client);
+                }
+            }
+
+            SetUnlessSent(inbound, headers, "X-Forwarded-Proto", request.Scheme);
+            SetUnlessSent(inbound, headers, "X-Forwarded-Host", request.Host.Value ?? string.Empty);
+            SetUnlessSent(inbound, headers, "X-Forwarded-Port", PortText(request.Host.Port ?? httpContext.Connection.LocalPort));
+        }
+        else
+        {
+            // Anyone else: what the client claims about itself is dropped; the router says what it saw.
+            if (inbound.ContainsKey("Forwarded"))
+            {
+                headers.Remove("Forwarded");
+            }
+
+            if (client is not null)
+            {
+                SetHeader(headers, "X-Forwarded-For", client);
+                SetHeader(headers, "X-Real-IP", client);
+            }
+            else
+            {
+                headers.Remove("X-Forwarded-For");
+                headers.Remove("X-Real-IP");
+            }
+
+            SetHeader(headers, "X-Forwarded-Proto", request.Scheme);
+            SetHeader(headers, "X-Forwarded-Host", request.Host.Value ?? string.Empty);
+            SetHeader(headers, "X-Forwarded-Port", PortText(request.Host.Port ?? httpContext.Connection.LocalPort));
         }
 
-        SetHeader(headers, "X-Forwarded-Proto", request.Scheme);
-        SetHeader(headers, "X-Forwarded-Host", request.Host.Value ?? string.Empty);
-        SetHeader(headers, "X-Forwarded-Port", PortText(request.Host.Port ?? httpContext.Connection.LocalPort));
         SetHeader(headers, RequestIdHeader, httpContext.Features.Get<ProxyRequest>()?.RequestId ?? RequestId.From(request));
     }
 
     public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
         var proceed = base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
-        if (proxyResponse?.StatusCode == System.Net.HttpStatusCode.SwitchingProtocols && httpContext.Features.Get<ProxyRequest>() is { } request)
+        var request = httpContext.Features.Get<ProxyRequest>();
+        if (proxyResponse?.StatusCode == System.Net.HttpStatusCode.SwitchingProtocols && request is not null)
         {
             observer.Upgraded(request); // a WebSocket tunnel opens now and stays open until the request ends
+        }
+
+        if (request?.Hsts is { } hsts)
+        {
+            httpContext.Response.Headers.StrictTransportSecurity = hsts; // the route's policy wins over the backend's
         }
 
         // Echo the id the backend saw, so a client can quote it when reporting a problem.
@@ -72,6 +116,18 @@ public sealed class ForwardedHeadersTransformer(RequestObserver observer) : Http
 
     private static string? SentRequestId(HttpResponseMessage response) =>
         response.RequestMessage?.Headers.TryGetValues(RequestIdHeader, out var ids) == true ? ids.FirstOrDefault() : null;
+
+    /// <summary>A <c>Forwarded</c> node (RFC 7239): IPv6 addresses bracketed and quoted.</summary>
+    internal static string ForwardedNode(System.Net.IPAddress address, string text) =>
+        address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !address.IsIPv4MappedToIPv6 ? string.Concat("\"[", text, "]\"") : text;
+
+    private static void SetUnlessSent(IHeaderDictionary inbound, System.Net.Http.Headers.HttpRequestHeaders headers, string name, string value)
+    {
+        if (inbound[name].Count == 0)
+        {
+            SetHeader(headers, name, value);
+        }
+    }
 
     private static void SetHeader(System.Net.Http.Headers.HttpRequestHeaders headers, string name, string value)
     {

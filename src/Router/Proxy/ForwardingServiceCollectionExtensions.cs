@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Security;
 using Entrance.Router.Configuration;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
@@ -12,7 +13,20 @@ public static class ForwardingServiceCollectionExtensions
     public static IServiceCollection AddForwarding(this IServiceCollection services)
     {
         services.AddHttpForwarder();
-        services.AddSingleton(sp => CreateInvoker(sp.GetRequiredService<IOptions<EntranceOptions>>().Value));
+        services.AddSingleton(sp => CreateInvoker(sp.GetRequiredService<IOptions<EntranceOptions>>().Value, null));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<EntranceOptions>>().Value;
+            return new BackendClients(ssl => CreateInvoker(options, ssl), sp.GetRequiredService<ILogger<BackendClients>>());
+        });
+        // Read when the app is built, so a bad CIDR ends the start (exit 2) instead of the first request.
+        services.AddSingleton(sp => TrustedProxies.From(sp.GetRequiredService<IConfiguration>()));
+        services.AddOptions<HttpsRedirectOptions>()
+            .BindConfiguration(HttpsRedirectOptions.Section)
+            .Validate(o => o.RedirectStatus is 301 or 308, "Entrance:Tls:RedirectStatus must be 301 or 308")
+            .Validate(o => o.RedirectPort is > 0 and <= 65535, "Entrance:Tls:RedirectPort must be a port (1-65535)")
+            .ValidateOnStart();
+        services.AddSingleton<HttpsRedirect>();
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<EntranceOptions>>().Value;
@@ -30,7 +44,8 @@ public static class ForwardingServiceCollectionExtensions
         return services;
     }
 
-    private static HttpMessageInvoker CreateInvoker(EntranceOptions options) =>
+    /// <summary>A forwarding client; with <paramref name="tls"/>, one that does TLS itself to https:// backends (see <see cref="BackendClients"/>).</summary>
+    private static HttpMessageInvoker CreateInvoker(EntranceOptions options, SslClientAuthenticationOptions? tls) =>
         new(new SocketsHttpHandler
         {
             UseProxy = false,
@@ -43,6 +58,7 @@ public static class ForwardingServiceCollectionExtensions
             EnableMultipleHttp2Connections = true,
             // Trace context is forwarded as a plain header by the transformer; no Activity per request.
             ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
+            ConnectCallback = tls is null ? null : BackendClients.TlsConnect(tls),
         }, disposeHandler: true);
 
     /// <summary>The proxy is the terminal step for every request on the public listener.</summary>

@@ -25,6 +25,8 @@ public sealed class ProxyPipeline(
     ForwardedHeadersTransformer transformer,
     RequestObserver observer,
     DeadBackendReporter deadBackends,
+    HttpsRedirect httpsRedirect,
+    BackendClients tlsClients,
     IOptions<EntranceOptions> options,
     TimeProvider time,
     ILogger<ProxyPipeline> logger)
@@ -93,6 +95,19 @@ public sealed class ProxyPipeline(
 
         request.RouteName = route.Record.RouteName;
         request.MatchedKey = route.Record.MatchedKey;
+        var tls = route.Tls;
+        if (tls != RouteTlsSettings.None)
+        {
+            var secure = httpsRedirect.IsSecure(context);
+            if (tls.HttpsRedirect && !secure && !HttpsRedirect.IsAcmeChallenge(context.Request))
+            {
+                httpsRedirect.Write(context);
+                return;
+            }
+
+            request.Hsts = secure ? tls.Hsts : null; // RFC 6797: never over plain HTTP
+        }
+
         if (route.Backends.Length == 0)
         {
             await FailAsync(context, request, ErrorPages.NoBackends);
@@ -131,7 +146,8 @@ public sealed class ProxyPipeline(
             backend.Enter();
             try
             {
-                error = await forwarder.SendAsync(context, backend.Url, client, requestConfig, transformer);
+                var invoker = backend.IsHttps ? tlsClients.ForTls(route) : client;
+                error = await forwarder.SendAsync(context, backend.ForwardPrefix, invoker, requestConfig, transformer);
             }
             finally
             {
@@ -157,6 +173,14 @@ public sealed class ProxyPipeline(
             }
 
             var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+            if (BackendClients.IsTlsFailure(exception))
+            {
+                // A trust problem is configuration, not a dead backend: no dead mark, no retry, its own reason.
+                logger.LogWarning("TLS to {Backend} failed for {Route}: {Reason}", backend.Url, route.Record.RouteName, exception?.InnerException?.Message ?? exception?.Message);
+                await FailAsync(context, request, ErrorPages.BackendTlsError);
+                return;
+            }
+
             var failure = Classify(error, exception);
             if (failure is null)
             {

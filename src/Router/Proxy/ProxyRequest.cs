@@ -66,6 +66,9 @@ public sealed class ProxyRequest
     /// <summary>True once a WebSocket (or other upgrade) tunnel is open; it counts as open until the request ends.</summary>
     public bool Upgraded { get; set; }
 
+    /// <summary>The route's <c>Strict-Transport-Security</c> value, set only when the request came over HTTPS.</summary>
+    public string? Hsts { get; set; }
+
     /// <summary>Response body bytes sent to the client.</summary>
     public long BytesSent { get; set; }
 

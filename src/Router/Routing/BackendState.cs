@@ -10,12 +10,23 @@ public sealed class BackendState
     public BackendState(string url, TimeProvider? time = null)
     {
         Url = url;
+        IsHttps = url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+        ForwardPrefix = IsHttps ? PlainPrefix(url) : url;
         _time = time ?? TimeProvider.System;
         _lastUsedMs = _time.GetMonotonicMs();
     }
 
     /// <summary>The backend's base URL, also YARP's destination prefix.</summary>
     public string Url { get; }
+
+    /// <summary>An https:// backend: forwarded through a TLS client of <c>BackendClients</c>.</summary>
+    public bool IsHttps { get; }
+
+    /// <summary>
+    /// The destination prefix given to the forwarder: the URL itself, or for https:// the URL with http://, because
+    /// the TLS clients do TLS in their connect callback (to get the backend's name as SNI, not the client's Host).
+    /// </summary>
+    public string ForwardPrefix { get; }
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
@@ -29,6 +40,17 @@ public sealed class BackendState
     }
 
     public void Leave() => Interlocked.Decrement(ref _inFlight);
+
+    /// <summary>https://h[:p]/rest → http://h:p/rest, the port made explicit (443 when the URL leaves it out).</summary>
+    private static string PlainPrefix(string url)
+    {
+        const int start = 8; // "https://".Length
+        var slash = url.IndexOf('/', start);
+        var authority = slash < 0 ? url[start..] : url[start..slash];
+        var rest = slash < 0 ? string.Empty : url[slash..];
+        var hasPort = authority.LastIndexOf(':') > authority.LastIndexOf(']');
+        return "http://" + authority + (hasPort ? string.Empty : ":443") + rest;
+    }
 
     public static bool IsValidUrl(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri)

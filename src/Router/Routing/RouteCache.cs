@@ -236,7 +236,13 @@ public sealed class RouteCache : IDisposable
             deadUntil.Add(until);
         }
 
-        return new RouteEntry(record, [.. backends], [.. indexes], [.. deadUntil], _policies.Get(record.LoadBalancing, host));
+        var entry = new RouteEntry(record, [.. backends], [.. indexes], [.. deadUntil], _policies.Get(record.LoadBalancing, host));
+        if (entry.Tls.Problem is { } problem)
+        {
+            _logger.LogWarning("Route {Route} has unusable HTTPS settings: {Problem}", record.RouteName, problem);
+        }
+
+        return entry;
     }
 
     public void Dispose()

@@ -19,6 +19,7 @@ public sealed class RouteEntry
         _recordIndexes = recordIndexes;
         _deadUntil = deadUntil;
         Policy = policy;
+        Tls = RouteTlsSettings.From(record.Settings);
         _live = new LiveSet(backends, false, long.MinValue); // computed on the first pick, with the caller's clock
     }
 
@@ -27,6 +28,12 @@ public sealed class RouteEntry
     public BackendState[] Backends { get; }
 
     public ILoadBalancingPolicy Policy { get; }
+
+    /// <summary>The route's HTTPS settings, parsed with the entry (once per cache fill).</summary>
+    public RouteTlsSettings Tls { get; }
+
+    /// <summary>The client for this route's https:// backends, resolved on first use (see <c>BackendClients</c>).</summary>
+    internal HttpMessageInvoker? TlsClient { get; set; }
 
     /// <summary>Backends not marked dead now; every backend when all are dead (panic mode).</summary>
     public BackendState[] Live(long nowUnixMs, out bool panic)

@@ -1,3 +1,4 @@
+using Entrance.Router.ProxyProtocol;
 using Microsoft.Extensions.Options;
 
 namespace Entrance.Router.Transport;
@@ -18,6 +19,7 @@ public static class TransportWebApplicationBuilderExtensions
                 [$"{TransportOptions.Section}:{nameof(TransportOptions.IoThreads)} must be between 0 (one per core) and 1024"]);
         }
 
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseEntranceProxyProtocol()));
         if (!OperatingSystem.IsLinux())
         {
             return builder;

@@ -15,6 +15,8 @@ public class StartupFailureTests(RedisFixture redis) : IClassFixture<RedisFixtur
     [InlineData("Entrance:Transport:IoThreads=-1", "Entrance:Transport:IoThreads must be between")]
     [InlineData("Entrance:Transport:InlineCompletions=maybe", "'maybe' at 'Entrance:Transport:InlineCompletions'")]
     [InlineData("urls=banana", "Invalid url: 'banana'")]
+    [InlineData("Entrance:TrustedProxies:0=10.0.0.0/33", "Entrance:TrustedProxies: '10.0.0.0/33' is not a CIDR")]
+    [InlineData("Entrance:Tls:RedirectStatus=302", "Entrance:Tls:RedirectStatus must be 301 or 308")]
     public async Task Main_BadSetting_OneLineAndExitTwo(string setting, string expected)
     {
         var (exitCode, output) = await RouterProcess.RunUntilExitAsync(redis.Server, setting);

@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Entrance.Router.Routing;
+
+namespace Entrance.Router.Proxy;
+
+/// <summary>
+/// The clients that forward to backends. http:// backends use the one shared client, as before. https:// backends use a
+/// client per trust mode (system store, a route's CA bundle by its hash, or no verification), shared by every route
+/// with the same mode and kept in a small bounded cache, so connection pools survive cache refills.
+/// </summary>
+/// <remarks>
+/// SocketsHttpHandler takes the TLS name (SNI and the name checked) from the Host header when one is set, and the
+/// router always sends the client's Host. So these clients do TLS themselves in their connect callback, to the backend
+/// URL's host, and are handed the backend's URL with http:// (see <see cref="BackendState.ForwardPrefix"/>).
+/// </remarks>
+public sealed class BackendClients(Func<SslClientAuthenticationOptions?, HttpMessageInvoker> create, ILogger<BackendClients> logger) : IDisposable
+{
+    /// <summary>Most TLS clients kept; beyond it the oldest is dropped (not disposed: requests in flight finish, idle connections time out).</summary>
+    public const int MaxClients = 64;
+
+    private readonly ConcurrentDictionary<string, HttpMessageInvoker> _clients = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _order = new();
+    private readonly ConcurrentDictionary<string, byte> _unverifiedLogged = new(StringComparer.Ordinal);
+    private readonly object _gate = new();
+
+    public int Count => _clients.Count;
+
+    /// <summary>The client for this route's https:// backends; one dictionary read at most per cache fill.</summary>
+    public HttpMessageInvoker ForTls(RouteEntry route) => route.TlsClient ??= Get(route);
+
+    private HttpMessageInvoker Get(RouteEntry route)
+    {
+        var tls = route.Tls;
+        if (!tls.VerifyBackend && _unverifiedLogged.Count < 10_000 && _unverifiedLogged.TryAdd(route.Record.RouteName, 0))
+        {
+            logger.LogWarning("Route {Route} forwards to https:// backends WITHOUT verifying their certificates (backend_tls_verify 0)", route.Record.RouteName);
+        }
+
+        if (_clients.TryGetValue(tls.BackendTrustKey, out var client))
+        {
+            return client;
+        }
+
+        lock (_gate)
+        {
+            if (_clients.TryGetValue(tls.BackendTrustKey, out client))
+            {
+                return client;
+            }
+
+            while (_clients.Count >= MaxClients && _order.TryDequeue(out var oldest))
+            {
+                _clients.TryRemove(oldest, out _);
+            }
+
+            client = create(SslOptionsFor(tls));
+            _clients[tls.BackendTrustKey] = client;
+            _order.Enqueue(tls.BackendTrustKey);
+            return client;
+        }
+    }
+
+    internal static SslClientAuthenticationOptions SslOptionsFor(RouteTlsSettings tls)
+    {
+        var ssl = new SslClientAuthenticationOptions { ApplicationProtocols = [SslApplicationProtocol.Http11] };
+        if (!tls.VerifyBackend)
+        {
+            ssl.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
+        }
+        else if (tls.BackendCa is { } ca)
+        {
+            // Only the route's CAs are roots; the chain policy is built once here, SslStream applies it per handshake.
+            var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+            policy.CustomTrustStore.AddRange(ca);
+            ssl.CertificateChainPolicy = policy;
+        }
+
+        return ssl;
+    }
+
+    /// <summary>A connect callback doing TLS to the backend URL's host (SNI and name check), with <paramref name="template"/>'s trust.</summary>
+    public static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> TlsConnect(SslClientAuthenticationOptions template) =>
+        async (context, cancellationToken) =>
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+
+            var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true));
+            var options = new SslClientAuthenticationOptions
+            {
+                TargetHost = context.DnsEndPoint.Host,
+                ApplicationProtocols = template.ApplicationProtocols,
+                CertificateChainPolicy = template.CertificateChainPolicy,
+                RemoteCertificateValidationCallback = template.RemoteCertificateValidationCallback,
+            };
+            try
+            {
+                await ssl.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await ssl.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            return ssl;
+        };
+
+    /// <summary>True when the failure is the backend's certificate (or TLS handshake) being refused.</summary>
+    public static bool IsTlsFailure(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is AuthenticationException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public void Dispose()
+    {
+        foreach (var client in _clients.Values)
+        {
+            client.Dispose();
+        }
+    }
+}
