@@ -44,7 +44,7 @@ http {
   upstream backend { server 127.0.0.1:$backend_port; keepalive 128; }
   server { listen 127.0.0.1:$backend_port; keepalive_requests 100000; location / { return 200 "ok"; } }
   server {
-    listen 127.0.0.1:$nginx_port ssl; http2 on; keepalive_requests 100000;
+    listen 127.0.0.1:$nginx_port ssl http2; keepalive_requests 100000;
     ssl_certificate $work/wild.pem; ssl_certificate_key $work/wild.key; ssl_protocols TLSv1.2 TLSv1.3;
     location / {
       proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection "";
@@ -78,6 +78,9 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 keepalive() { # port
   wrk -t2 -c"$connections" -d"$duration" -H 'Host: app1.bench.local' "https://127.0.0.1:$1/" 2>/dev/null | awk '/Requests\/sec/ {print $2}'
 }
+# Warm-up (JIT, connection pools, certificate cache), not measured.
+wrk -t2 -c"$connections" -d3s -H 'Host: app1.bench.local' "https://127.0.0.1:$https_port/" >/dev/null 2>&1 || true
+python3 "$root/bench/tls/tlsload.py" handshakes "$https_port" "$work/ca.pem" 3 "$procs" "$names" >/dev/null
 printf '%-32s %12s %12s\n' "" nginx entrance
 printf '%-32s %12s %12s\n' "keep-alive HTTPS req/s" "$(keepalive "$nginx_port")" "$(keepalive "$https_port")"
 hs() { python3 "$root/bench/tls/tlsload.py" handshakes "$1" "$work/ca.pem" "$seconds" "$procs" "$names"; }
