@@ -76,6 +76,21 @@ public sealed class CertificateLifecycleTests : IAsyncLifetime
         Assert.True(router.Service<TlsMetrics>().Selections(CertificateSource.Stale) >= 1);
     }
 
+    [Fact]
+    public async Task Handshake_RedisFrozen_UnseenNameGetsDefaultWithinRedisTimeout()
+    {
+        await using var router = await StartAsync("Entrance:RedisTimeout=00:00:00.300");
+        await ServedAsync(router, "warm.example.com"); // connection and JIT warm
+        await _redis.CliAsync("CLIENT", "PAUSE", "4000");
+
+        var watch = Stopwatch.StartNew();
+        var served = await ServedAsync(router, "frozen.example.com");
+        Assert.Equal(router.Service<DefaultCertificate>().Certificate.Info.Thumbprint, served);
+        // Without the deadline the handshake waits out the whole 4 s pause.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"handshake took {watch.Elapsed.TotalMilliseconds} ms");
+        await Task.Delay(4100 - (int)Math.Min(4000, watch.ElapsedMilliseconds));
+    }
+
     [Theory]
     [InlineData("garbage", "invalid")]
     [InlineData("mismatched", "invalid")]
