@@ -175,6 +175,12 @@ public sealed class CertificateCache : IDisposable
             _logger.LogDebug("No certificate lookup for {Name}: {Reason}", name, ex.Message);
             return Fallback(previous);
         }
+        catch (Exception ex)
+        {
+            // Redis answered, but not with a certificate hash (WRONGTYPE, say): as unusable as a bad PEM.
+            stored = null;
+            Refuse(name, name, "invalid", ex.Message);
+        }
 
         var certificate = stored is null ? null : Build(name, stored);
         var now = _time.GetMonotonicMs();
@@ -219,6 +225,11 @@ public sealed class CertificateCache : IDisposable
             _breaker.Failure();
             throw;
         }
+        catch
+        {
+            _breaker.Success(); // Redis answered (an error about the data): never leave a probe hanging
+            throw;
+        }
         finally
         {
             _limiter.Exit();
@@ -251,7 +262,15 @@ public sealed class CertificateCache : IDisposable
             return Refuse(serverName, stored.Name, "not_covering", $"its names ({string.Join(", ", loaded.Info.DnsNames)}) do not cover {stored.Name}");
         }
 
-        return ServerCertificate.Create(stored.Name, loaded);
+        try
+        {
+            return ServerCertificate.Create(stored.Name, loaded);
+        }
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or ArgumentException or NotSupportedException)
+        {
+            loaded.Dispose();
+            return Refuse(serverName, stored.Name, "invalid", ex.Message);
+        }
     }
 
     private ServerCertificate? Refuse(string serverName, string storedName, string reason, string detail)

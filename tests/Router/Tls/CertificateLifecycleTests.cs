@@ -95,16 +95,26 @@ public sealed class CertificateLifecycleTests : IAsyncLifetime
     [InlineData("garbage", "invalid")]
     [InlineData("mismatched", "invalid")]
     [InlineData("expired", "expired")]
+    [InlineData("wrongtype", "invalid")]
     public async Task Handshake_UnusableCertificateInRedis_DefaultServedAndCounted(string kind, string reason)
     {
         var name = kind + ".example.com";
+        if (kind == "wrongtype")
+        {
+            await _redis.CliAsync("SET", "entrance:cert:" + name, "not a hash");
+        }
+
         var stored = kind switch
         {
             "garbage" => new TestCertificate(_certificates.Ca, "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n", "nope"),
             "mismatched" => _certificates.MismatchedKey(name),
             _ => _certificates.Expired(name),
         };
-        await _redis.StoreAsync(name, stored);
+        if (kind != "wrongtype")
+        {
+            await _redis.StoreAsync(name, stored);
+        }
+
         await using var router = await StartAsync();
 
         Assert.Equal(router.Service<DefaultCertificate>().Certificate.Info.Thumbprint, await ServedAsync(router, name));
