@@ -131,13 +131,7 @@ public sealed class CertificateCache : IDisposable
     }
 
     private void ForEachCertificate(Action<ServerCertificate> action) =>
-        ForEachSlot((_, slot, _) =>
-        {
-            if (slot.Certificate is { } c)
-            {
-                action(c);
-            }
-        }, 0L);
+        ForEachSlot(static (_, slot, act) => { if (slot.Certificate is { } c) { act(c); } }, action);
 
     private void ForEachSlot<T>(Action<string, CertificateSlot, T> action, T state)
     {

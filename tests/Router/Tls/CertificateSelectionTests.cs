@@ -53,6 +53,26 @@ public sealed class CertificateSelectionTests(RedisFixture redis) : IClassFixtur
     }
 
     [Fact]
+    public async Task Metrics_CachedCertificates_SoonestExpiryAndExpiringSoonExported()
+    {
+        var later = _certificates.Leaf("later.example.com");
+        var soon = _certificates.Leaf(["soon.example.com"], notAfter: DateTimeOffset.UtcNow.AddDays(3));
+        await redis.Server.StoreAsync("later.example.com", later);
+        await redis.Server.StoreAsync("soon.example.com", soon);
+        await using var router = await StartAsync();
+        await TlsProbe.HandshakeAsync(router.HttpsPort(), "later.example.com");
+        await TlsProbe.HandshakeAsync(router.HttpsPort(), "soon.example.com");
+
+        // The server counts a handshake once its side of it returns, which may be just after the client's.
+        var text = string.Empty;
+        await Eventually.TrueAsync(async () => (text = await router.AdminClient.GetStringAsync("/metrics")).Contains("entrance_tls_handshakes_total{result=\"ok\"} 2"),
+            TimeSpan.FromSeconds(10), "two ok handshakes counted");
+        var expiry = new DateTimeOffset(soon.Certificate.NotAfter.ToUniversalTime()).ToUnixTimeSeconds();
+        Assert.Contains($"entrance_tls_certificate_soonest_expiry_seconds {expiry}", text);
+        Assert.Contains("entrance_tls_certificates_expiring_soon 1", text);
+    }
+
+    [Fact]
     public async Task Handshake_UnknownNameOrNoSni_GetsSelfSignedDefault()
     {
         await using var router = await StartAsync();
