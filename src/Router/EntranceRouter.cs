@@ -10,6 +10,7 @@ using Entrance.Router.Metrics;
 using Entrance.Router.Proxy;
 using Entrance.Router.Routing;
 using Entrance.Router.Store;
+using Entrance.Router.Tls;
 using Entrance.Router.Transport;
 
 namespace Entrance.Router;
@@ -23,12 +24,14 @@ public static class EntranceRouter
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.AddEntranceTransport();
         builder.AddEntranceOptions();
+        builder.AddEntranceHttps();
         builder.AddEntranceLogging();
         builder.Services
             .AddRouteStore()
             .AddRouterMetrics(builder.Configuration)
             .AddLoadBalancing()
             .AddRouteCache()
+            .AddCertificates(builder.Configuration)
             .AddDeadBackends()
             .AddAccessLog(builder.Configuration)
             .AddDebugHeaders(builder.Configuration)

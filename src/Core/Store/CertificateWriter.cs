@@ -30,9 +30,6 @@ public enum CertificateWriteOutcome
 /// <summary>What <see cref="CertificateWriter.PutAsync"/> did; <see cref="Owner"/> is the current owner on a conflict.</summary>
 public sealed record CertificateWriteResult(string Name, CertificateWriteOutcome Outcome, string? Owner = null);
 
-/// <summary>A certificate as stored under one name: PEM chain and key, and its owner (null = written by hand).</summary>
-public sealed record StoredCertificate(string Name, string Chain, string Key, string? Owner);
-
 /// <summary>
 /// The write side of certificates, shared by the CLI and the Syncer: each name written or removed atomically by one Lua
 /// script (chain, key and ownership together), then <c>PUBLISH entrance:changed cert:&lt;name&gt;</c> so routers drop it.
@@ -127,23 +124,12 @@ public sealed class CertificateWriter(RedisConnection redis)
     /// </summary>
     public async Task<StoredCertificate?> FindForHostAsync(string host)
     {
-        foreach (var name in LookupNames(host))
+        if (await GetAsync(host).ConfigureAwait(false) is { } exact)
         {
-            if (await GetAsync(name).ConfigureAwait(false) is { } found)
-            {
-                return found;
-            }
+            return exact;
         }
 
-        return null;
-    }
-
-    /// <summary>The certificate names a handshake for <paramref name="host"/> tries, in order: the host, then <c>*.parent</c>.</summary>
-    public static IReadOnlyList<string> LookupNames(string host)
-    {
-        var dot = host.IndexOf('.');
-        return dot > 0 && dot < host.Length - 1 && !host.StartsWith("*.", StringComparison.Ordinal)
-            ? [host, "*" + host[dot..]]
-            : [host];
+        // The same candidates, in the same order, as the router's handshakes (CertificateReader).
+        return CertificateReader.WildcardOf(host) is { } wildcard ? await GetAsync(wildcard).ConfigureAwait(false) : null;
     }
 }

@@ -19,7 +19,10 @@ public interface IRouteStore
     bool IsConnected { get; }
 }
 
-/// <summary>A change notification: a route name changed, everything changed, or the feed may have missed changes.</summary>
+/// <summary>
+/// A change notification: a route name changed, a certificate name changed (<see cref="RouteChangeKind.Certificate"/>,
+/// the name in <see cref="RouteName"/>), everything changed, or the feed may have missed changes.
+/// </summary>
 public readonly record struct RouteChange(RouteChangeKind Kind, string? RouteName, RouteChangeOrigin Origin);
 
 public enum RouteChangeKind
@@ -27,7 +30,10 @@ public enum RouteChangeKind
     /// <summary>One route name changed (it may be a wildcard or the catch-all).</summary>
     Route,
 
-    /// <summary>Everything may have changed (<c>PUBLISH entrance:changed *</c>).</summary>
+    /// <summary>One certificate name changed (<c>PUBLISH entrance:changed cert:&lt;name&gt;</c>, or a write to <c>entrance:cert:&lt;name&gt;</c>).</summary>
+    Certificate,
+
+    /// <summary>Everything may have changed, certificates included (<c>PUBLISH entrance:changed *</c>).</summary>
     All,
 
     /// <summary>The subscription came back after a drop: changes may have been missed meanwhile.</summary>

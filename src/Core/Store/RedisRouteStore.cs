@@ -94,6 +94,7 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
             }
         };
 
+        var keyspacePrefix = $"__keyspace@{_database}__:";
         var tasks = new List<Task>
         {
             subscriber.SubscribeAsync(RedisChannel.Literal(_keys.ChangedChannel), (_, message) =>
@@ -104,13 +105,34 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
                     return;
                 }
 
-                handler(name == HostName.CatchAll
-                    ? new RouteChange(RouteChangeKind.All, null, RouteChangeOrigin.Publish)
-                    : new RouteChange(RouteChangeKind.Route, name.ToLowerInvariant(), RouteChangeOrigin.Publish));
+                if (name == HostName.CatchAll)
+                {
+                    handler(new RouteChange(RouteChangeKind.All, null, RouteChangeOrigin.Publish));
+                }
+                else if (name.StartsWith(RedisKeys.CertificateChangePrefix, StringComparison.OrdinalIgnoreCase))
+                {
+                    var certificate = name[RedisKeys.CertificateChangePrefix.Length..].Trim().TrimEnd('.').ToLowerInvariant();
+                    if (certificate.Length > 0)
+                    {
+                        handler(new RouteChange(RouteChangeKind.Certificate, certificate, RouteChangeOrigin.Publish));
+                    }
+                }
+                else
+                {
+                    handler(new RouteChange(RouteChangeKind.Route, name.ToLowerInvariant(), RouteChangeOrigin.Publish));
+                }
             }),
         };
 
-        var keyspacePrefix = $"__keyspace@{_database}__:";
+        tasks.Add(subscriber.SubscribeAsync(RedisChannel.Pattern(keyspacePrefix + _keys.CertificatePattern), (ch, _) =>
+        {
+            var name = _keys.CertificateNameOf(((string)ch!).AsSpan(keyspacePrefix.Length));
+            if (name is not null)
+            {
+                handler(new RouteChange(RouteChangeKind.Certificate, name, RouteChangeOrigin.Keyspace));
+            }
+        }));
+
         foreach (var pattern in _keys.RoutePatterns)
         {
             tasks.Add(subscriber.SubscribeAsync(RedisChannel.Pattern(keyspacePrefix + pattern), (ch, _) =>

@@ -4,6 +4,7 @@ using Entrance.Core.Hosts;
 using Entrance.Core.Store;
 using Entrance.Hosting.Admin;
 using Entrance.Router.Routing;
+using Entrance.Router.Tls;
 
 namespace Entrance.Router.Admin;
 
@@ -12,7 +13,7 @@ namespace Entrance.Router.Admin;
 /// A fresh cached answer is shown as it is (with its TTL left) without touching Redis; otherwise the host is looked up
 /// exactly as a request would (and that answer is then cached, as a request's would be).
 /// </summary>
-public sealed class RouteReport(RouteCache cache, TimeProvider time) : IAdminRoute
+public sealed class RouteReport(RouteCache cache, CertificateCache certificates, DefaultCertificate defaultCertificate, TimeProvider time) : IAdminRoute
 {
     public string Prefix => "/routes/";
 
@@ -32,7 +33,8 @@ public sealed class RouteReport(RouteCache cache, TimeProvider time) : IAdminRou
             return;
         }
 
-        var report = new Report { Host = host };
+        // The certificate a handshake for this name gets now, through the same cache (never throws, never waits past RedisTimeout).
+        var report = new Report { Host = host, Tls = await certificates.GetAsync(host) };
         var slot = cache.Peek(host);
         var nowTicks = cache.NowMs;
         if (slot is not null && slot.FreshUntilMs > nowTicks)
@@ -86,7 +88,31 @@ public sealed class RouteReport(RouteCache cache, TimeProvider time) : IAdminRou
     private static string MatchKind(string routeName) =>
         routeName == HostName.CatchAll ? "catch-all" : HostName.IsWildcard(routeName) ? "wildcard" : "exact";
 
-    private static byte[] Json(Report report, long nowUnix)
+    private void WriteCertificate(Utf8JsonWriter json, Report report)
+    {
+        if (report.Tls is not { } tls)
+        {
+            return;
+        }
+
+        var c = tls.Certificate ?? defaultCertificate.Certificate;
+        json.WriteStartObject("certificate");
+        json.WriteString("name", tls.Certificate is null ? "default" : c.Name);
+        json.WriteBoolean("default", tls.Certificate is null);
+        json.WriteString("source", tls.Source.ToString().ToLowerInvariant());
+        json.WriteString("subject", c.Info.Subject);
+        json.WriteStartArray("dnsNames");
+        foreach (var n in c.Info.DnsNames)
+        {
+            json.WriteStringValue(n);
+        }
+
+        json.WriteEndArray();
+        json.WriteString("notAfter", c.Info.NotAfter.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        json.WriteEndObject();
+    }
+
+    private byte[] Json(Report report, long nowUnix)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
@@ -136,6 +162,7 @@ public sealed class RouteReport(RouteCache cache, TimeProvider time) : IAdminRou
                 json.WriteEndArray();
             }
 
+            WriteCertificate(json, report);
             json.WriteEndObject();
         }
 
@@ -143,7 +170,7 @@ public sealed class RouteReport(RouteCache cache, TimeProvider time) : IAdminRou
         return stream.ToArray();
     }
 
-    private static byte[] Text(Report report, long nowUnix)
+    private byte[] Text(Report report, long nowUnix)
     {
         var text = new StringBuilder();
         text.Append("host:        ").Append(report.Host).Append('\n');
@@ -151,6 +178,14 @@ public sealed class RouteReport(RouteCache cache, TimeProvider time) : IAdminRou
         if (report.TtlLeftMs is { } ttl)
         {
             text.Append("ttl left:    ").Append(ttl).Append(" ms (cached ").Append(report.AgeMs).Append(" ms ago)\n");
+        }
+
+        if (report.Tls is { } tls)
+        {
+            var c = tls.Certificate ?? defaultCertificate.Certificate;
+            text.Append("certificate: ").Append(tls.Certificate is null ? "default" : c.Name).Append(" (").Append(tls.Source.ToString().ToLowerInvariant())
+                .Append(") ").Append(c.Info.Subject).Append(", SANs ").Append(string.Join(' ', c.Info.DnsNames))
+                .Append(", not after ").Append(c.Info.NotAfter.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
         }
 
         if (report.Entry is not { } entry)
@@ -195,5 +230,7 @@ public sealed class RouteReport(RouteCache cache, TimeProvider time) : IAdminRou
         public long? AgeMs { get; set; }
 
         public RouteEntry? Entry { get; set; }
+
+        public CertificateLookup? Tls { get; init; }
     }
 }

@@ -1,16 +1,19 @@
 using Entrance.Core.Store;
 using Entrance.Router.Metrics;
 using Entrance.Router.Routing;
+using Entrance.Router.Tls;
 
 namespace Entrance.Router.Invalidation;
 
 /// <summary>
-/// Subscribes to <c>entrance:changed</c> and to keyspace events of the route keys, and invalidates the cache.
+/// Subscribes to <c>entrance:changed</c> and to keyspace events of the route and certificate keys, and invalidates the
+/// route cache and the certificate cache (a certificate change touches only the latter; "everything" both).
 /// Update sources only write Redis; this is the one way changes reach the registry besides the TTL.
 /// </summary>
 public sealed class InvalidationListener(
     IRouteChangeFeed feed,
     RouteCache cache,
+    CertificateCache certificates,
     RouterMetrics metrics,
     TimeProvider time,
     ILogger<InvalidationListener> logger) : BackgroundService
@@ -81,7 +84,11 @@ public sealed class InvalidationListener(
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 
-    private void UpdatePushed() => cache.SetChangesPushed(_subscribed && _keyspaceEvents);
+    private void UpdatePushed()
+    {
+        cache.SetChangesPushed(_subscribed && _keyspaceEvents);
+        certificates.SetChangesPushed(_subscribed && _keyspaceEvents);
+    }
 
     private void OnChange(RouteChange change)
     {
@@ -89,6 +96,7 @@ public sealed class InvalidationListener(
             change.Kind switch
             {
                 RouteChangeKind.Route => "route",
+                RouteChangeKind.Certificate => "certificate",
                 RouteChangeKind.All => "all",
                 RouteChangeKind.Resubscribed => "resubscribed",
                 _ => "subscription_lost",
@@ -111,6 +119,14 @@ public sealed class InvalidationListener(
                 _subscribed = true;
                 UpdatePushed();
                 break;
+            case RouteChangeKind.Certificate:
+                certificates.Invalidate(change.RouteName);
+                return;
+        }
+
+        if (change.Kind != RouteChangeKind.Route)
+        {
+            certificates.Invalidate(null);
         }
 
         cache.Invalidate(change);
