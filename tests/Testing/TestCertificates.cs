@@ -101,6 +101,26 @@ public sealed class TestCertificates : IDisposable
         return path;
     }
 
+    /// <summary>A self-signed pair as PEM (no CA), for tests that only store, parse or compare certificates.</summary>
+    public static (string Chain, string Key) SelfSigned(DateTimeOffset notBefore, DateTimeOffset notAfter, params string[] dnsNames)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=" + dnsNames[0], key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        foreach (var name in dnsNames)
+        {
+            san.AddDnsName(name);
+        }
+
+        request.CertificateExtensions.Add(san.Build());
+        using var cert = request.CreateSelfSigned(notBefore, notAfter);
+        return (cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
+    }
+
+    /// <summary>A self-signed pair valid from yesterday for 60 days.</summary>
+    public static (string Chain, string Key) SelfSigned(params string[] dnsNames) =>
+        SelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(60), dnsNames);
+
     public void Dispose()
     {
         Ca.Dispose();

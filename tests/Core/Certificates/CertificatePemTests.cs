@@ -1,25 +1,12 @@
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using Entrance.Core.Certificates;
+using Entrance.Testing;
 
 namespace Entrance.Core.Tests.Certificates;
 
 public class CertificatePemTests
 {
-    private static (string Chain, string Key) Make(DateTimeOffset notBefore, DateTimeOffset notAfter, params string[] dnsNames)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=" + dnsNames[0], key, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        foreach (var name in dnsNames)
-        {
-            san.AddDnsName(name);
-        }
-
-        request.CertificateExtensions.Add(san.Build());
-        using var cert = request.CreateSelfSigned(notBefore, notAfter);
-        return (cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
-    }
+    private static (string Chain, string Key) Make(DateTimeOffset notBefore, DateTimeOffset notAfter, params string[] dnsNames) =>
+        TestCertificates.SelfSigned(notBefore, notAfter, dnsNames);
 
     private static (string Chain, string Key) Valid(params string[] names) =>
         Make(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), names);

@@ -21,17 +21,7 @@ public sealed class CertificateWriterTests(RedisFixture redis) : IClassFixture<R
 
     public async Task DisposeAsync() => await _connection.DisposeAsync();
 
-    // A private self-signed pair; tests/Testing/TestCertificates.cs (engineer A) replaces it after the merge.
-    private static (string Chain, string Key) Pem(string name)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=" + name, key, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddDnsName(name);
-        request.CertificateExtensions.Add(san.Build());
-        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        return (cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
-    }
+    private static (string Chain, string Key) Pem(string name) => TestCertificates.SelfSigned(name);
 
     [Fact]
     public async Task PutAsync_NewName_WritesChainKeyOwnerAndPublishes()

@@ -1,7 +1,6 @@
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Entrance.Syncer.Mapping;
+using Entrance.Testing;
 using k8s.Models;
 
 namespace Entrance.Syncer.Tests.Mapping;
@@ -11,20 +10,8 @@ public sealed class CertificateMapperTests
     private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
     private readonly CertificateMapper _mapper = new("entrance");
 
-    private static (string Chain, string Key) Pem(DateTimeOffset notAfter, params string[] names)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=" + names[0], key, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        foreach (var name in names)
-        {
-            san.AddDnsName(name);
-        }
-
-        request.CertificateExtensions.Add(san.Build());
-        using var cert = request.CreateSelfSigned(Now.AddDays(-60), notAfter);
-        return (cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
-    }
+    private static (string Chain, string Key) Pem(DateTimeOffset notAfter, params string[] names) =>
+        TestCertificates.SelfSigned(Now.AddDays(-60), notAfter, names);
 
     private static V1Secret Secret(string ns, string name, (string Chain, string Key) pair, string rv = "1") => new()
     {

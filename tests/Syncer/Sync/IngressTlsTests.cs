@@ -34,21 +34,7 @@ public sealed class IngressTlsTests(RedisFixture redis) : IClassFixture<RedisFix
         await _api.DisposeAsync();
     }
 
-    // A private self-signed pair; tests/Testing/TestCertificates.cs (engineer A) replaces it after the merge.
-    private static (string Chain, string Key) Pem(params string[] names)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=" + names[0], key, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        foreach (var name in names)
-        {
-            san.AddDnsName(name);
-        }
-
-        request.CertificateExtensions.Add(san.Build());
-        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        return (cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
-    }
+    private static (string Chain, string Key) Pem(params string[] names) => TestCertificates.SelfSigned(names);
 
     private static JsonObject TlsSecret(string ns, string name, (string Chain, string Key) pair, string type = "kubernetes.io/tls") => new()
     {
