@@ -1,14 +1,16 @@
 namespace Entrance.Router.Routing;
 
 /// <summary>
-/// One cached answer. Invalidation marks it stale instead of removing it, so it can still be served while Redis is
-/// down. Times are <see cref="MonotonicClock.GetMonotonicMs"/> of the cache's clock.
+/// One cached answer (a host's route, a server name's certificate; null for "none"). Invalidation marks it stale
+/// instead of removing it, so it can still be served while Redis is down. Times are
+/// <see cref="MonotonicClock.GetMonotonicMs"/> of the cache's clock.
 /// </summary>
-public sealed class CacheSlot(RouteEntry? entry, long freshUntilMs, long storedAtMs)
+public sealed class CacheSlot<TEntry>(TEntry? entry, long freshUntilMs, long storedAtMs)
+    where TEntry : class
 {
     private long _freshUntilMs = freshUntilMs;
 
-    public RouteEntry? Entry { get; } = entry;
+    public TEntry? Entry { get; } = entry;
 
     /// <summary>Until when the answer is served without asking Redis.</summary>
     public long FreshUntilMs => Volatile.Read(ref _freshUntilMs);

@@ -68,7 +68,7 @@ public sealed class RouteCache : IDisposable
     /// <summary>The TTL given to answers stored now.</summary>
     public TimeSpan CurrentTtl => TimeSpan.FromMilliseconds(Interlocked.Read(ref _ttlMs));
 
-    /// <summary>Now on the cache's clock, in the unit of <see cref="CacheSlot"/>'s times.</summary>
+    /// <summary>Now on the cache's clock, in the unit of <see cref="CacheSlot{TEntry}"/>'s times.</summary>
     public long NowMs => _time.GetMonotonicMs();
 
     /// <summary>
@@ -86,7 +86,7 @@ public sealed class RouteCache : IDisposable
         var cap = _time.GetMonotonicMs() + _pollingTtlMs;
         foreach (var key in _cache.Keys)
         {
-            if (_cache.TryGetValue(key, out CacheSlot? slot))
+            if (_cache.TryGetValue(key, out CacheSlot<RouteEntry>? slot))
             {
                 slot!.CapFreshness(cap);
             }
@@ -96,7 +96,7 @@ public sealed class RouteCache : IDisposable
     /// <summary>Resolves a normalised host. Throws <see cref="RouteStoreUnavailableException"/> when Redis cannot answer and nothing is cached.</summary>
     public ValueTask<RouteLookup> GetAsync(string host)
     {
-        if (_cache.TryGetValue(host, out CacheSlot? slot) && slot!.FreshUntilMs > _time.GetMonotonicMs())
+        if (_cache.TryGetValue(host, out CacheSlot<RouteEntry>? slot) && slot!.FreshUntilMs > _time.GetMonotonicMs())
         {
             return new ValueTask<RouteLookup>(new RouteLookup(slot.Entry, RouteLookupSource.Cache, slot));
         }
@@ -105,7 +105,7 @@ public sealed class RouteCache : IDisposable
     }
 
     /// <summary>The cached answer without touching Redis or the entry's recency, for introspection.</summary>
-    public CacheSlot? Peek(string host) => _cache.TryGetValue(host, out CacheSlot? slot) ? slot : null;
+    public CacheSlot<RouteEntry>? Peek(string host) => _cache.TryGetValue(host, out CacheSlot<RouteEntry>? slot) ? slot : null;
 
     /// <summary>Applies an invalidation: the affected answers are re-read from Redis on their next request.</summary>
     public void Invalidate(RouteChange change)
@@ -123,7 +123,7 @@ public sealed class RouteCache : IDisposable
         {
             MarkStaleWhere(static (host, n) => HostName.Tries(host, n), name);
         }
-        else if (_cache.TryGetValue(name, out CacheSlot? slot))
+        else if (_cache.TryGetValue(name, out CacheSlot<RouteEntry>? slot))
         {
             slot!.MarkStale();
         }
@@ -133,14 +133,14 @@ public sealed class RouteCache : IDisposable
     {
         foreach (var key in _cache.Keys)
         {
-            if (key is string host && predicate(host, name) && _cache.TryGetValue(host, out CacheSlot? slot))
+            if (key is string host && predicate(host, name) && _cache.TryGetValue(host, out CacheSlot<RouteEntry>? slot))
             {
                 slot!.MarkStale();
             }
         }
     }
 
-    private async Task<RouteLookup> LookupAsync(string host, CacheSlot? previous)
+    private async Task<RouteLookup> LookupAsync(string host, CacheSlot<RouteEntry>? previous)
     {
         var generation = Interlocked.Read(ref _generation);
         RouteRecord? record;
@@ -158,7 +158,7 @@ public sealed class RouteCache : IDisposable
         var now = _time.GetMonotonicMs();
         var ttlMs = Interlocked.Read(ref _ttlMs);
         var fresh = Interlocked.Read(ref _generation) == generation ? now + Jittered(ttlMs) : 0;
-        var slot = new CacheSlot(entry, fresh, now);
+        var slot = new CacheSlot<RouteEntry>(entry, fresh, now);
         _cache.Set(host, slot, new MemoryCacheEntryOptions
         {
             Size = 1,
@@ -171,7 +171,7 @@ public sealed class RouteCache : IDisposable
     }
 
     /// <summary>A last known answer may stand in for Redis up to <c>MaxStale</c> after it was read; "not found" for one TTL.</summary>
-    private bool WithinStaleLimit(CacheSlot previous) =>
+    private bool WithinStaleLimit(CacheSlot<RouteEntry> previous) =>
         _time.GetMonotonicMs() - previous.StoredAtMs <= (previous.Entry is null ? Interlocked.Read(ref _ttlMs) : _maxStaleMs);
 
     /// <summary>One Redis lookup behind the circuit breaker and the concurrency limit.</summary>

@@ -14,4 +14,4 @@ public enum RouteLookupSource
 }
 
 /// <summary>A host's answer: its route (null for "no such host"), where the answer came from, and the cached slot behind it.</summary>
-public readonly record struct RouteLookup(RouteEntry? Entry, RouteLookupSource Source, CacheSlot Slot);
+public readonly record struct RouteLookup(RouteEntry? Entry, RouteLookupSource Source, CacheSlot<RouteEntry> Slot);

@@ -59,9 +59,9 @@ public sealed class CertificateCache : IDisposable
     /// <summary>The certificate for a normalised server name; never throws for Redis trouble, never waits past <c>RedisTimeout</c>.</summary>
     public ValueTask<CertificateLookup> GetAsync(string name)
     {
-        if (_cache.TryGetValue(name, out CertificateSlot? slot) && slot!.FreshUntilMs > _time.GetMonotonicMs())
+        if (_cache.TryGetValue(name, out CacheSlot<ServerCertificate>? slot) && slot!.FreshUntilMs > _time.GetMonotonicMs())
         {
-            return new ValueTask<CertificateLookup>(new CertificateLookup(slot.Certificate, CertificateSource.Cache));
+            return new ValueTask<CertificateLookup>(new CertificateLookup(slot.Entry, CertificateSource.Cache));
         }
 
         var run = _singleFlight.RunAsync(name, (this, slot), static (n, s) => s.Item1.LookupAsync(n, s.Item2));
@@ -69,7 +69,7 @@ public sealed class CertificateCache : IDisposable
     }
 
     /// <summary>The cached answer without touching Redis, for introspection.</summary>
-    public CertificateSlot? Peek(string name) => _cache.TryGetValue(name, out CertificateSlot? slot) ? slot : null;
+    public CacheSlot<ServerCertificate>? Peek(string name) => _cache.TryGetValue(name, out CacheSlot<ServerCertificate>? slot) ? slot : null;
 
     /// <summary>Whether every change is pushed right now: the longer notified TTL applies, else answers are capped to the polling TTL.</summary>
     public void SetChangesPushed(bool pushed)
@@ -102,7 +102,7 @@ public sealed class CertificateCache : IDisposable
                 }
             }, 0L);
         }
-        else if (_cache.TryGetValue(certificateName, out CertificateSlot? slot))
+        else if (_cache.TryGetValue(certificateName, out CacheSlot<ServerCertificate>? slot))
         {
             slot!.MarkStale();
         }
@@ -131,20 +131,20 @@ public sealed class CertificateCache : IDisposable
     }
 
     private void ForEachCertificate(Action<ServerCertificate> action) =>
-        ForEachSlot(static (_, slot, act) => { if (slot.Certificate is { } c) { act(c); } }, action);
+        ForEachSlot(static (_, slot, act) => { if (slot.Entry is { } c) { act(c); } }, action);
 
-    private void ForEachSlot<T>(Action<string, CertificateSlot, T> action, T state)
+    private void ForEachSlot<T>(Action<string, CacheSlot<ServerCertificate>, T> action, T state)
     {
         foreach (var key in _cache.Keys)
         {
-            if (key is string name && _cache.TryGetValue(name, out CertificateSlot? slot))
+            if (key is string name && _cache.TryGetValue(name, out CacheSlot<ServerCertificate>? slot))
             {
                 action(name, slot!, state);
             }
         }
     }
 
-    private async Task<CertificateLookup> WithinDeadlineAsync(Task<CertificateLookup> run, CertificateSlot? previous)
+    private async Task<CertificateLookup> WithinDeadlineAsync(Task<CertificateLookup> run, CacheSlot<ServerCertificate>? previous)
     {
         try
         {
@@ -156,7 +156,7 @@ public sealed class CertificateCache : IDisposable
         }
     }
 
-    private async Task<CertificateLookup> LookupAsync(string name, CertificateSlot? previous)
+    private async Task<CertificateLookup> LookupAsync(string name, CacheSlot<ServerCertificate>? previous)
     {
         var generation = Interlocked.Read(ref _generation);
         StoredCertificate? stored;
@@ -180,7 +180,7 @@ public sealed class CertificateCache : IDisposable
         var now = _time.GetMonotonicMs();
         var ttlMs = Interlocked.Read(ref _ttlMs);
         var fresh = Interlocked.Read(ref _generation) == generation ? now + ttlMs - Random.Shared.NextInt64(ttlMs / 10 + 1) : 0;
-        _cache.Set(name, new CertificateSlot(certificate, fresh, now), new MemoryCacheEntryOptions
+        _cache.Set(name, new CacheSlot<ServerCertificate>(certificate, fresh, now), new MemoryCacheEntryOptions
         {
             Size = 1,
             AbsoluteExpirationRelativeToNow = certificate is null ? TimeSpan.FromMilliseconds(Math.Max(ttlMs, 1)) : _maxStale,
@@ -190,8 +190,8 @@ public sealed class CertificateCache : IDisposable
     }
 
     /// <summary>Redis cannot answer in time: the last known certificate up to MaxStale, else the default at once.</summary>
-    private CertificateLookup Fallback(CertificateSlot? previous) =>
-        previous?.Certificate is { } last && _time.GetMonotonicMs() - previous.StoredAtMs <= _maxStaleMs
+    private CertificateLookup Fallback(CacheSlot<ServerCertificate>? previous) =>
+        previous?.Entry is { } last && _time.GetMonotonicMs() - previous.StoredAtMs <= _maxStaleMs
             ? new CertificateLookup(last, CertificateSource.Stale)
             : new CertificateLookup(null, CertificateSource.Default);
 
