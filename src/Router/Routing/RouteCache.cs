@@ -17,8 +17,7 @@ public sealed class RouteCache : IDisposable
 {
     private readonly MemoryCache _cache;
     private readonly SingleFlight<RouteLookup> _singleFlight = new();
-    private readonly LookupLimiter _limiter;
-    private readonly StoreCircuitBreaker _breaker;
+    private readonly GuardedLookups _lookups;
     private readonly IRouteStore _store;
     private readonly BackendRegistry _backends;
     private readonly LoadBalancingPolicies _policies;
@@ -50,8 +49,7 @@ public sealed class RouteCache : IDisposable
         _ttlMs = _pollingTtlMs;
         _maxStale = o.MaxStale;
         _maxStaleMs = (long)o.MaxStale.TotalMilliseconds;
-        _limiter = new LookupLimiter(o.MaxConcurrentLookups, o.RedisTimeout, time);
-        _breaker = new StoreCircuitBreaker(o.StoreBreaker.Threshold, o.StoreBreaker.BreakDuration, time);
+        _lookups = GuardedLookups.From(o, time);
         _cache = new MemoryCache(new MemoryCacheOptions
         {
             SizeLimit = o.CacheSizeLimit,
@@ -63,7 +61,7 @@ public sealed class RouteCache : IDisposable
     public int Count => _cache.Count;
 
     /// <summary>True while Redis lookups fail fast.</summary>
-    public bool StoreCircuitOpen => _breaker.IsOpen || !_store.IsConnected;
+    public bool StoreCircuitOpen => _lookups.BreakerOpen || !_store.IsConnected;
 
     /// <summary>The TTL given to answers stored now.</summary>
     public TimeSpan CurrentTtl => TimeSpan.FromMilliseconds(Interlocked.Read(ref _ttlMs));
@@ -146,7 +144,7 @@ public sealed class RouteCache : IDisposable
         RouteRecord? record;
         try
         {
-            record = await ResolveGuardedAsync(host).ConfigureAwait(false);
+            record = await _lookups.RunAsync(_store.IsConnected, host, _store, static (store, name) => store.ResolveAsync(name)).ConfigureAwait(false);
         }
         catch (RouteStoreUnavailableException ex) when (previous is not null && WithinStaleLimit(previous))
         {
@@ -173,37 +171,6 @@ public sealed class RouteCache : IDisposable
     /// <summary>A last known answer may stand in for Redis up to <c>MaxStale</c> after it was read; "not found" for one TTL.</summary>
     private bool WithinStaleLimit(CacheSlot<RouteEntry> previous) =>
         _time.GetMonotonicMs() - previous.StoredAtMs <= (previous.Entry is null ? Interlocked.Read(ref _ttlMs) : _maxStaleMs);
-
-    /// <summary>One Redis lookup behind the circuit breaker and the concurrency limit.</summary>
-    private async Task<RouteRecord?> ResolveGuardedAsync(string host)
-    {
-        if (!_store.IsConnected || !_breaker.TryEnter())
-        {
-            throw new RouteStoreUnavailableException(_store.IsConnected ? "Redis circuit open" : "Redis is not connected");
-        }
-
-        if (!await _limiter.TryEnterAsync().ConfigureAwait(false))
-        {
-            _breaker.Abandon();
-            throw new RouteStoreUnavailableException($"too many Redis lookups in flight for {host}");
-        }
-
-        try
-        {
-            var record = await _store.ResolveAsync(host).ConfigureAwait(false);
-            _breaker.Success();
-            return record;
-        }
-        catch (RouteStoreUnavailableException)
-        {
-            _breaker.Failure();
-            throw;
-        }
-        finally
-        {
-            _limiter.Exit();
-        }
-    }
 
     /// <summary>Up to 10% less than the TTL, so hosts cached together do not all expire together.</summary>
     private static long Jittered(long ttlMs) => ttlMs - Random.Shared.NextInt64(ttlMs / 10 + 1);
@@ -248,6 +215,6 @@ public sealed class RouteCache : IDisposable
     public void Dispose()
     {
         _cache.Dispose();
-        _limiter.Dispose();
+        _lookups.Dispose();
     }
 }

@@ -18,8 +18,7 @@ public sealed class CertificateCache : IDisposable
 {
     private readonly MemoryCache _cache;
     private readonly SingleFlight<CertificateLookup> _singleFlight = new();
-    private readonly LookupLimiter _limiter;
-    private readonly StoreCircuitBreaker _breaker;
+    private readonly GuardedLookups _lookups;
     private readonly CertificateReader _reader;
     private readonly TlsMetrics _metrics;
     private readonly TimeProvider _time;
@@ -49,8 +48,7 @@ public sealed class CertificateCache : IDisposable
         _maxStaleMs = (long)o.MaxStale.TotalMilliseconds;
         _deadline = o.RedisTimeout;
         _problemLogMs = (long)tls.Value.ProblemLogInterval.TotalMilliseconds;
-        _limiter = new LookupLimiter(o.MaxConcurrentLookups, o.RedisTimeout, time);
-        _breaker = new StoreCircuitBreaker(o.StoreBreaker.Threshold, o.StoreBreaker.BreakDuration, time);
+        _lookups = GuardedLookups.From(o, time);
         _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = tls.Value.CacheSizeLimit, CompactionPercentage = 0.10 });
     }
 
@@ -162,7 +160,7 @@ public sealed class CertificateCache : IDisposable
         StoredCertificate? stored;
         try
         {
-            stored = await FindGuardedAsync(name).ConfigureAwait(false);
+            stored = await _lookups.RunAsync(_reader.IsConnected, name, _reader, static (reader, n) => reader.FindAsync(n)).ConfigureAwait(false);
         }
         catch (RouteStoreUnavailableException ex)
         {
@@ -194,41 +192,6 @@ public sealed class CertificateCache : IDisposable
         previous?.Entry is { } last && _time.GetMonotonicMs() - previous.StoredAtMs <= _maxStaleMs
             ? new CertificateLookup(last, CertificateSource.Stale)
             : new CertificateLookup(null, CertificateSource.Default);
-
-    private async Task<StoredCertificate?> FindGuardedAsync(string name)
-    {
-        if (!_reader.IsConnected || !_breaker.TryEnter())
-        {
-            throw new RouteStoreUnavailableException(_reader.IsConnected ? "Redis circuit open" : "Redis is not connected");
-        }
-
-        if (!await _limiter.TryEnterAsync().ConfigureAwait(false))
-        {
-            _breaker.Abandon();
-            throw new RouteStoreUnavailableException($"too many Redis lookups in flight for {name}");
-        }
-
-        try
-        {
-            var found = await _reader.FindAsync(name).ConfigureAwait(false);
-            _breaker.Success();
-            return found;
-        }
-        catch (RouteStoreUnavailableException)
-        {
-            _breaker.Failure();
-            throw;
-        }
-        catch
-        {
-            _breaker.Success(); // Redis answered (an error about the data): never leave a probe hanging
-            throw;
-        }
-        finally
-        {
-            _limiter.Exit();
-        }
-    }
 
     /// <summary>Parses once per fill; an unusable certificate is a warning (once per name per interval), a metric, and "none".</summary>
     private ServerCertificate? Build(string serverName, StoredCertificate stored)
@@ -290,6 +253,6 @@ public sealed class CertificateCache : IDisposable
     public void Dispose()
     {
         _cache.Dispose();
-        _limiter.Dispose();
+        _lookups.Dispose();
     }
 }
