@@ -13,6 +13,23 @@ public sealed class RedisKeys
     public const string HipacheDeadPart = "dead:";
     public const string CertificatePart = "entrance:cert:";
 
+    /// <summary>SET of path prefixes (<c>/api</c>) routed under a host route name: route <c>host/api</c> exists when listed here.</summary>
+    public const string PathsPart = "entrance:paths:";
+
+    /// <summary>HASH backend URL → integer weight (absent: 1; 0: drained).</summary>
+    public const string WeightsPart = "entrance:weights:";
+
+    /// <summary>ZSET backend URL → registration expiry, unix ms by Redis's clock (backends absent here never expire).</summary>
+    public const string ExpiryPart = "entrance:expiry:";
+
+    /// <summary>TCP routes by listening port: SET of <c>host:port</c> backends, settings HASH, dead-mark ZSET.</summary>
+    public const string TcpBackendsPart = "entrance:tcp:";
+    public const string TcpSettingsPart = "entrance:tcp-settings:";
+    public const string TcpDeadPart = "entrance:tcp-dead:";
+
+    /// <summary>A <c>PUBLISH entrance:changed tcp:&lt;port&gt;</c> payload names a TCP route.</summary>
+    public const string TcpChangePrefix = "tcp:";
+
     /// <summary>A <c>PUBLISH entrance:changed cert:&lt;name&gt;</c> payload names a certificate, not a route.</summary>
     public const string CertificateChangePrefix = "cert:";
 
@@ -35,6 +52,23 @@ public sealed class RedisKeys
     /// <summary><c>0</c>: the certificates of this route's https:// backends are not verified.</summary>
     public const string BackendTlsVerifyField = "backend_tls_verify";
 
+    // Routing depth (issue 15): path routes, sticky sessions, health checks, per-route forwarding limits.
+    public const string StripPrefixField = "strip_prefix";
+    public const string StickyField = "sticky";
+    public const string StickyOnField = "sticky_on";
+    public const string HealthPathField = "health_path";
+    public const string HealthIntervalField = "health_interval";
+    public const string HealthTimeoutField = "health_timeout";
+    public const string HealthFailsField = "health_fails";
+    public const string HealthPassesField = "health_passes";
+    public const string ConnectTimeoutField = "connect_timeout";
+    public const string BackendTimeoutField = "backend_timeout";
+    public const string MaxBodyField = "max_body";
+    public const string PreserveHostField = "preserve_host";
+
+    /// <summary><c>1</c>: TLS connections for this host are relayed undecrypted to its backends, chosen by SNI (issue 16).</summary>
+    public const string PassthroughField = "passthrough";
+
     public RedisKeys(string? prefix = null)
     {
         Prefix = prefix ?? string.Empty;
@@ -43,7 +77,27 @@ public sealed class RedisKeys
         Owners = Prefix + "entrance:owners";
         CertificateOwners = Prefix + "entrance:cert-owners";
         CertificatePattern = Prefix + CertificatePart + "*";
+        TcpOwners = Prefix + "entrance:tcp-owners";
+        FleetLease = Prefix + "entrance:fleet-leader";
     }
+
+    /// <summary>HASH TCP port → owner (<c>apply</c>, <c>syncer</c>); ports absent here were written by hand.</summary>
+    public string TcpOwners { get; }
+
+    /// <summary>STRING holding the id of the router that runs fleet-wide work (health checks, expiry cleanup), with a PX lease.</summary>
+    public string FleetLease { get; }
+
+    public string Paths(string routeName) => Prefix + PathsPart + routeName;
+
+    public string Weights(string routeName) => Prefix + WeightsPart + routeName;
+
+    public string Expiry(string routeName) => Prefix + ExpiryPart + routeName;
+
+    public string TcpBackends(int port) => Prefix + TcpBackendsPart + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public string TcpSettings(int port) => Prefix + TcpSettingsPart + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public string TcpDead(int port) => Prefix + TcpDeadPart + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public string Prefix { get; }
 
