@@ -177,8 +177,8 @@ internal static class RouteCommands
         {
             Description = $"Load-balancing policy: {string.Join(", ", RouteInput.Policies)}, or 'default' to use the router's default",
             HelpName = "policy",
-            Required = true,
         };
+        var forwarding = new ForwardingOptions();
         lb.AcceptOnlyFromAmong([.. RouteInput.Policies, "default"]);
         var command = new Command("set", """
             Set per-host settings in entrance:host:<host>; publishes entrance:changed <host>.
@@ -186,25 +186,44 @@ internal static class RouteCommands
             Examples:
               entrance route set shop.example.com --lb round-robin
               entrance route set shop.example.com --lb default
+              entrance route set shop.example.com --backend-timeout 5m --max-body 100m
+              entrance route set objects.example.com --preserve-host 0
             """) { host, lb };
+        forwarding.AddTo(command);
         factory.SetHandler(command, async (ctx, parse) =>
         {
             var name = RouteInput.RouteName(parse.GetValue(host));
-            var policy = parse.GetValue(lb)!;
+            var policy = parse.GetValue(lb);
+            var settings = forwarding.Read(parse); // bad values: exit 2 before connecting, nothing written
+            if (policy is null && settings.Count == 0)
+            {
+                throw new CliInputException("route set: give at least one setting (--lb, --connect-timeout, --backend-timeout, --max-body, --preserve-host)");
+            }
+
+            if (policy is not null)
+            {
+                settings[RedisKeys.LbField] = policy == "default" ? string.Empty : policy;
+            }
+
             var redis = await ctx.RedisAsync();
             var current = (await new RouteReader(redis).ReadAsync([name]))[0];
             WarnIfManaged(ctx, current.Owner, name);
-            var changed = await new RouteEditor(redis).SetSettingsAsync(name, new Dictionary<string, string> { [RedisKeys.LbField] = policy == "default" ? string.Empty : policy });
+            var changed = await new RouteEditor(redis).SetSettingsAsync(name, settings);
             if (ctx.ReportFormat == OutputFormat.Json)
             {
-                ctx.Json(new { host = name, lb = policy == "default" ? null : policy, changed = changed > 0 });
+                ctx.Json(new { host = name, lb = policy is null or "default" ? null : policy, settings, changed = changed > 0 });
             }
-            else
+            else if (policy is not null && settings.Count == 1)
             {
                 ctx.Info(changed > 0 ? $"~ {name} lb: {current.LoadBalancing ?? "default"} -> {policy}" : $"{name}: lb is already {policy}");
             }
+            else
+            {
+                var list = string.Join(", ", settings.Select(s => $"{s.Key} {(s.Value.Length == 0 ? "default" : s.Value)}"));
+                ctx.Info(changed > 0 ? $"~ {name}: {list}" : $"{name}: already {list}");
+            }
 
-            if (changed > 0 && current.EffectiveBackends.Count == 0 && policy != "default")
+            if (changed > 0 && current.EffectiveBackends.Count == 0 && settings.Values.Any(v => v.Length > 0))
             {
                 ctx.Warn($"{name} has no backends: it is now declared and answers 502 until backends are added");
             }

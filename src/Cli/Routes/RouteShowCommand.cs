@@ -3,6 +3,7 @@ using Entrance.Cli.Certificates;
 using Entrance.Cli.Input;
 using Entrance.Cli.Output;
 using Entrance.Core.Hosts;
+using Entrance.Core.Schema;
 using Entrance.Core.Store;
 
 namespace Entrance.Cli.Routes;
@@ -59,9 +60,12 @@ internal static class RouteShowCommand
                     identifier = record.Identifier,
                     owner,
                     settings = record.Settings,
+                    problem = record.Problem,
+                    settingsProblems = SettingsProblems(record),
                     backends = record.Backends.Select(url => new
                     {
                         url,
+                        valid = IsUsableUrl(url),
                         dead = dead.ContainsKey(url),
                         deadUntil = dead.TryGetValue(url, out var until) && until < DeadMarks.NeverExpires ? DateTimeOffset.FromUnixTimeMilliseconds(until) : (DateTimeOffset?)null,
                     }).ToArray(),
@@ -76,6 +80,11 @@ internal static class RouteShowCommand
                 new[] { "matched key", $"{record.MatchedKey} ({match}, {record.Schema.ToString().ToLowerInvariant()})" },
                 new[] { "owner", owner },
             };
+            if (record.Problem is not null)
+            {
+                rows.Add(["problem", record.Problem + " (a router answers 502 bad-route)"]);
+            }
+
             if (record.Identifier is not null)
             {
                 rows.Add(["hipache identifier", record.Identifier]);
@@ -83,7 +92,7 @@ internal static class RouteShowCommand
 
             foreach (var (field, value) in record.Settings.OrderBy(s => s.Key, StringComparer.Ordinal))
             {
-                rows.Add([field, value]);
+                rows.Add([field, ForwardingSettings.Check(field, value) is { } bad ? $"{value}  INVALID, routers ignore it: {bad}" : value]);
             }
 
             if (record.Backends.Count == 0)
@@ -93,7 +102,8 @@ internal static class RouteShowCommand
 
             foreach (var url in record.Backends)
             {
-                rows.Add(["backend", dead.TryGetValue(url, out var until) ? $"{url}  DEAD until {Tables.Expiry(until, now)}" : url]);
+                rows.Add(["backend", !IsUsableUrl(url) ? $"{url}  INVALID URL, routers skip it"
+                    : dead.TryGetValue(url, out var until) ? $"{url}  DEAD until {Tables.Expiry(until, now)}" : url]);
             }
 
             rows.Add(["certificate", certificate.Describe(now)]);
@@ -113,4 +123,11 @@ internal static class RouteShowCommand
         });
         return command;
     }
+
+    /// <summary>As routers judge a backend URL: absolute http:// or https:// with a host.</summary>
+    private static bool IsUsableUrl(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && uri.Host.Length > 0;
+
+    private static string[] SettingsProblems(RouteRecord record) =>
+        [.. record.Settings.Select(s => ForwardingSettings.Check(s.Key, s.Value)).OfType<string>()];
 }

@@ -53,6 +53,17 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
         {
             throw new RouteStoreUnavailableException($"Redis did not answer for {host}: {ex.Message}", ex);
         }
+        catch (RedisServerException ex) when (WrongTypeRoutes.IsWrongType(ex))
+        {
+            // Hand-written data of the wrong type: a "bad route" answer, cached like any other, instead of an exception per request.
+            var bad = await WrongTypeRoutes.DiagnoseAsync(db, _keys, candidates, keys, KeysPerCandidate).ConfigureAwait(false);
+            if (bad is null)
+            {
+                throw; // the wrong-typed key is gone already: let the caller see the failure
+            }
+
+            return bad;
+        }
 
         return result.IsNull ? null : Parse(candidates, keys, (RedisResult[])result!, now);
     }

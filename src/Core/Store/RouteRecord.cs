@@ -30,6 +30,9 @@ public sealed record RouteRecord(
     /// <summary>hipache's frontend identifier (first element of the list); null for native routes.</summary>
     public string? Identifier { get; init; }
 
+    /// <summary>What is wrong with the route's data in Redis (a key of the wrong type); routers answer 502 bad-route. Null when nothing.</summary>
+    public string? Problem { get; init; }
+
     /// <summary>The route's load-balancing policy name, when set.</summary>
     public string? LoadBalancing => Settings.TryGetValue(SchemaKeys.LbField, out var lb) && lb.Length > 0 ? lb : null;
 }

@@ -138,6 +138,7 @@ public sealed class RouteReport(RouteCache cache, CertificateCache certificates,
                 json.WriteString("loadBalancing", record.LoadBalancing ?? "default");
                 entry.Live(nowUnix, out var panic);
                 json.WriteBoolean("panic", panic);
+                RouteDiagnostics.WriteJson(json, entry);
                 json.WriteStartArray("backends");
                 for (var i = 0; i < entry.Backends.Length; i++)
                 {
@@ -200,7 +201,8 @@ public sealed class RouteReport(RouteCache cache, CertificateCache certificates,
             .Append(record.Schema.ToString().ToLowerInvariant()).Append(")\n");
         text.Append("matched key: ").Append(record.MatchedKey).Append('\n');
         text.Append("policy:      ").Append(record.LoadBalancing ?? "default").Append(panic ? " (panic: every backend is dead, using all)" : "").Append('\n');
-        text.Append("backends:    ").Append(entry.Backends.Length == 0 ? "none (requests get 502 no-backends)" : "").Append('\n');
+        RouteDiagnostics.AppendText(text, entry);
+        text.Append("backends:    ").Append(entry.Backends.Length == 0 ? (record.Problem is null ? "none (requests get 502 no-backends)" : "none") : "").Append('\n');
         for (var i = 0; i < entry.Backends.Length; i++)
         {
             var deadUntil = entry.DeadUntil(i);

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net.Security;
-using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Entrance.Router.Routing;
@@ -83,21 +82,10 @@ public sealed class BackendClients(Func<SslClientAuthenticationOptions?, HttpMes
     }
 
     /// <summary>A connect callback doing TLS to the backend URL's host (SNI and name check), with <paramref name="template"/>'s trust.</summary>
-    public static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> TlsConnect(SslClientAuthenticationOptions template) =>
+    public static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> TlsConnect(SslClientAuthenticationOptions template, TimeSpan connectTimeout) =>
         async (context, cancellationToken) =>
         {
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-
-            var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true));
+            var ssl = new SslStream(await BackendConnect.ConnectAsync(context, connectTimeout, cancellationToken).ConfigureAwait(false));
             var options = new SslClientAuthenticationOptions
             {
                 TargetHost = context.DnsEndPoint.Host,

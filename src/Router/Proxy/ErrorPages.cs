@@ -14,6 +14,11 @@ public static class ErrorPages
     public static readonly ErrorPage BackendError = new(StatusCodes.Status502BadGateway, "backend-error", "The backend failed to answer.");
     public static readonly ErrorPage BackendTlsError = new(StatusCodes.Status502BadGateway, "backend-tls-error", "The backend's TLS certificate was not accepted.");
     public static readonly ErrorPage BackendTimeout = new(StatusCodes.Status504GatewayTimeout, "backend-timeout", "The backend did not answer in time.");
+    public static readonly ErrorPage BadRoute = new(StatusCodes.Status502BadGateway, "bad-route", "This host's route data in Redis is unusable (a key of the wrong type).");
+    public static readonly ErrorPage LoopDetected = new(StatusCodes.Status508LoopDetected, "loop-detected", "This request already passed through this router fleet: a route points back at the routers.");
+    public static readonly ErrorPage BadRequest = new(StatusCodes.Status400BadRequest, "bad-request", "The request is malformed.");
+    public static readonly ErrorPage BodyTooLarge = new(StatusCodes.Status413PayloadTooLarge, "body-too-large", "The request body is larger than this host accepts.");
+    public static readonly ErrorPage MethodNotAllowed = new(StatusCodes.Status405MethodNotAllowed, "method-not-allowed", "CONNECT is not proxied.");
     public static readonly ErrorPage StoreUnavailable = new(StatusCodes.Status503ServiceUnavailable, "store-unavailable", "Routes cannot be read right now; retry shortly.");
 
     public static ErrorPage UnknownHost(int status) => new(status, "unknown-host", "No route for this host.");
@@ -30,6 +35,11 @@ public static class ErrorPages
         response.StatusCode = page.Status;
         response.Headers[ReasonHeader] = page.Reason;
         response.Headers.CacheControl = "no-store";
+        if (page.Status == StatusCodes.Status405MethodNotAllowed)
+        {
+            response.Headers.Allow = "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH, TRACE"; // RFC 9110: a 405 lists what is allowed
+        }
+
         response.ContentType = "text/plain; charset=utf-8";
         response.ContentLength = page.Body.Length;
         return response.Body.WriteAsync(page.Body, context.RequestAborted).AsTask();

@@ -9,7 +9,7 @@ namespace Entrance.Router.Proxy;
 /// replaced (X-Forwarded-*, X-Real-IP) or dropped (<c>Forwarded</c>), so a client cannot claim another address.
 /// One shared instance: everything it needs is on the HttpContext (the request id on its <see cref="ProxyRequest"/>).
 /// </summary>
-public sealed class ForwardedHeadersTransformer(RequestObserver observer, TrustedProxies trusted) : HttpTransformer
+public sealed class ForwardedHeadersTransformer(RequestObserver observer, TrustedProxies trusted, LoopGuard loops) : HttpTransformer
 {
     public const string RequestIdHeader = "X-Request-Id";
 
@@ -77,7 +77,12 @@ public sealed class ForwardedHeadersTransformer(RequestObserver observer, Truste
             SetHeader(headers, "X-Forwarded-Port", PortText(request.Host.Port ?? httpContext.Connection.LocalPort));
         }
 
-        SetHeader(headers, RequestIdHeader, httpContext.Features.Get<ProxyRequest>()?.RequestId ?? RequestId.From(request));
+        var proxied = httpContext.Features.Get<ProxyRequest>();
+        SetHeader(headers, RequestIdHeader, proxied?.RequestId ?? RequestId.From(request));
+        if (proxied?.Host is { } host)
+        {
+            headers.TryAddWithoutValidation("Via", loops.ViaEntry(request, host)); // appended after the client's Via entries
+        }
     }
 
     public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
@@ -99,6 +104,11 @@ public sealed class ForwardedHeadersTransformer(RequestObserver observer, Truste
             && (httpContext.Features.Get<ProxyRequest>()?.RequestId ?? SentRequestId(proxyResponse)) is { } id)
         {
             httpContext.Response.Headers[RequestIdHeader] = id;
+        }
+
+        if (proxyResponse is not null && BodilessResponses.Strip(httpContext.Response, proxyResponse))
+        {
+            return new ValueTask<bool>(false); // relayed without the stray body, as nginx does
         }
 
         return proceed;

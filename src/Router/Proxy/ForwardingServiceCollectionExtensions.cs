@@ -21,6 +21,7 @@ public static class ForwardingServiceCollectionExtensions
         });
         // Read when the app is built, so a bad CIDR ends the start (exit 2) instead of the first request.
         services.AddSingleton(sp => TrustedProxies.From(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton(sp => LoopGuard.From(sp.GetRequiredService<IConfiguration>()));
         services.AddOptions<HttpsRedirectOptions>()
             .BindConfiguration(HttpsRedirectOptions.Section)
             .Validate(o => o.RedirectStatus is 301 or 308, "Entrance:Tls:RedirectStatus must be 301 or 308")
@@ -52,13 +53,18 @@ public static class ForwardingServiceCollectionExtensions
             AllowAutoRedirect = false,
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
-            ConnectTimeout = options.ConnectTimeout,
+            // The connect timeout is applied per request by BackendConnect (a route may set its own).
+            ConnectTimeout = Timeout.InfiniteTimeSpan,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
             PooledConnectionLifetime = TimeSpan.FromMinutes(10),
             EnableMultipleHttp2Connections = true,
             // Trace context is forwarded as a plain header by the transformer; no Activity per request.
             ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
-            ConnectCallback = tls is null ? null : BackendClients.TlsConnect(tls),
+            ConnectCallback = tls is null
+                ? (context, cancellationToken) => BackendConnect.ConnectAsync(context, options.ConnectTimeout, cancellationToken)
+                : BackendClients.TlsConnect(tls, options.ConnectTimeout),
+            // Header values are sent as UTF-8, as Kestrel reads them: a UTF-8 value is forwarded as it is (nginx does).
+            RequestHeaderEncodingSelector = static (_, _) => System.Text.Encoding.UTF8,
         }, disposeHandler: true);
 
     /// <summary>The proxy is the terminal step for every request on the public listener.</summary>

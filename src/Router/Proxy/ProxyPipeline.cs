@@ -27,6 +27,7 @@ public sealed class ProxyPipeline(
     DeadBackendReporter deadBackends,
     HttpsRedirect httpsRedirect,
     BackendClients tlsClients,
+    LoopGuard loops,
     IOptions<EntranceOptions> options,
     TimeProvider time,
     ILogger<ProxyPipeline> logger)
@@ -65,9 +66,22 @@ public sealed class ProxyPipeline(
 
     private async Task RouteAsync(HttpContext context, ProxyRequest request, string rawHost)
     {
+        if (ClientMistakes.IsRefusedConnect(context))
+        {
+            await FailAsync(context, request, ErrorPages.MethodNotAllowed); // no tunnels: answered before any lookup
+            return;
+        }
+
         if (!HostName.TryNormalize(rawHost, out var host))
         {
             await FailAsync(context, request, ErrorPages.InvalidHost);
+            return;
+        }
+
+        if (loops.HasLooped(context.Request, host))
+        {
+            request.Host = host;
+            await FailAsync(context, request, ErrorPages.LoopDetected);
             return;
         }
 
@@ -95,6 +109,12 @@ public sealed class ProxyPipeline(
 
         request.RouteName = route.Record.RouteName;
         request.MatchedKey = route.Record.MatchedKey;
+        if (route.Record.Problem is not null)
+        {
+            await FailAsync(context, request, ErrorPages.BadRoute); // logged once per cache fill by the cache
+            return;
+        }
+
         var tls = route.Tls;
         if (tls != RouteTlsSettings.None)
         {
@@ -111,6 +131,12 @@ public sealed class ProxyPipeline(
         if (route.Backends.Length == 0)
         {
             await FailAsync(context, request, ErrorPages.NoBackends);
+            return;
+        }
+
+        if (!RequestBodyLimit.Apply(context, route.Forwarding))
+        {
+            await FailAsync(context, request, ErrorPages.BodyTooLarge);
             return;
         }
 
@@ -147,7 +173,7 @@ public sealed class ProxyPipeline(
             try
             {
                 var invoker = backend.IsHttps ? tlsClients.ForTls(route) : client;
-                error = await forwarder.SendAsync(context, backend.ForwardPrefix, invoker, requestConfig, transformer);
+                error = await forwarder.SendAsync(context, backend.ForwardPrefix, invoker, route.Forwarding.RequestConfig(requestConfig), route.Forwarding.Transformer(transformer));
             }
             finally
             {
@@ -178,6 +204,12 @@ public sealed class ProxyPipeline(
                 // A trust problem is configuration, not a dead backend: no dead mark, no retry, its own reason.
                 logger.LogWarning("TLS to {Backend} failed for {Route}: {Reason}", backend.Url, route.Record.RouteName, exception?.InnerException?.Message ?? exception?.Message);
                 await FailAsync(context, request, ErrorPages.BackendTlsError);
+                return;
+            }
+
+            if (ClientMistakes.Of(exception) is { } mistake)
+            {
+                await FailAsync(context, request, mistake); // the client's fault: no dead mark, no retry, no warning
                 return;
             }
 
@@ -272,7 +304,7 @@ public sealed class ProxyPipeline(
     /// <summary>Maps a forwarding failure to the router's answer; null when the client itself gave up.</summary>
     internal static ErrorPage? Classify(ForwarderError error, Exception? exception) => error switch
     {
-        ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.UpgradeRequestCanceled => null,
+        ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.UpgradeRequestCanceled or ForwarderError.RequestBodyClient => null,
         ForwarderError.RequestTimedOut or ForwarderError.UpgradeActivityTimeout => ErrorPages.BackendTimeout,
         ForwarderError.Request when IsConnectTimeout(exception) => ErrorPages.BackendTimeout,
         ForwarderError.Request when IsConnectFailure(exception) => ErrorPages.BackendUnreachable,

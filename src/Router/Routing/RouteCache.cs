@@ -209,6 +209,17 @@ public sealed class RouteCache : IDisposable
             _logger.LogWarning("Route {Route} has unusable HTTPS settings: {Problem}", record.RouteName, problem);
         }
 
+        // Once per cache fill, so once per host per TTL at most, however many requests it answers.
+        if (entry.Forwarding.Problem is { } forwarding)
+        {
+            _logger.LogWarning("Route {Route} has bad forwarding settings: {Problem}", record.RouteName, forwarding);
+        }
+
+        if (record.Problem is { } bad)
+        {
+            _logger.LogWarning("Route {Route} has unusable data in Redis; requests get 502 bad-route: {Problem}", record.RouteName, bad);
+        }
+
         return entry;
     }
 

@@ -20,6 +20,7 @@ public sealed class RouteEntry
         _deadUntil = deadUntil;
         Policy = policy;
         Tls = RouteTlsSettings.From(record.Settings);
+        Forwarding = RouteForwardingSettings.From(record.Settings);
         _live = new LiveSet(backends, false, long.MinValue); // computed on the first pick, with the caller's clock
     }
 
@@ -31,6 +32,9 @@ public sealed class RouteEntry
 
     /// <summary>The route's HTTPS settings, parsed with the entry (once per cache fill).</summary>
     public RouteTlsSettings Tls { get; }
+
+    /// <summary>The route's forwarding limits and options, parsed with the entry (once per cache fill).</summary>
+    public RouteForwardingSettings Forwarding { get; }
 
     /// <summary>The client for this route's https:// backends, resolved on first use (see <c>BackendClients</c>).</summary>
     internal HttpMessageInvoker? TlsClient { get; set; }

@@ -1,0 +1,38 @@
+using System.Net.Sockets;
+
+namespace Entrance.Router.Proxy;
+
+/// <summary>
+/// Opens backend connections with a per-request connect timeout: a route's <c>connect_timeout</c> travels in the
+/// request's options (<see cref="TimeoutOption"/>, set only for routes that have one), else the global
+/// <c>ConnectTimeout</c> applies. The handlers' own ConnectTimeout is then infinite, so a route may also wait longer.
+/// Only new connections pay for it; pooled ones are reused as before.
+/// </summary>
+public static class BackendConnect
+{
+    public static readonly HttpRequestOptionsKey<TimeSpan> TimeoutOption = new("Entrance.ConnectTimeout");
+
+    /// <summary>A connected socket stream to the backend, or a <see cref="TimeoutException"/> once the timeout passed.</summary>
+    public static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, TimeSpan defaultTimeout, CancellationToken cancellationToken)
+    {
+        var timeout = context.InitialRequestMessage.Options.TryGetValue(TimeoutOption, out var t) ? t : defaultTimeout;
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using var timer = new CancellationTokenSource(timeout);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, linked.Token).ConfigureAwait(false);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new TimeoutException($"Connecting to {context.DnsEndPoint.Host}:{context.DnsEndPoint.Port} took longer than {timeout.TotalMilliseconds:0} ms");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}
