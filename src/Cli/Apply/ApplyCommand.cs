@@ -26,6 +26,7 @@ internal static class ApplyCommand
                 - host: shop.example.com
                   backends: ["http://10.0.0.5:8080", "http://10.0.0.6:8080"]
                   lb: round-robin
+                  backend_timeout: 5m      # optional: connect_timeout, backend_timeout, max_body, preserve_host
 
             Examples:
               entrance apply -f routes.yaml
@@ -70,7 +71,7 @@ internal static class ApplyCommand
             return dryRun && plan.HasChanges ? ExitCodes.ChangesPending : ExitCodes.Ok;
         }
 
-        var specs = plan.Writes.Select(e => new RouteSpec(e.Host, e.Backends, new Dictionary<string, string> { [RedisKeys.LbField] = e.Lb ?? string.Empty })).ToList();
+        var specs = plan.Writes.Select(e => new RouteSpec(e.Host, e.Backends, SettingsOf(e))).ToList();
         var results = await WriteAsync(ctx, writer, specs);
         var failures = results.Where(r => r.Conflict is not null).Select(r => $"{r.Name} was taken over by '{r.Conflict}' meanwhile; not written").ToList();
         var pruned = 0;
@@ -107,6 +108,18 @@ internal static class ApplyCommand
         }
 
         return failures.Count > 0 ? ExitCodes.Failure : ExitCodes.Ok;
+    }
+
+    /// <summary>The settings apply writes: lb and the forwarding fields, exactly as the file has them (absent ones removed).</summary>
+    private static Dictionary<string, string> SettingsOf(ApplyEntry entry)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal) { [RedisKeys.LbField] = entry.Lb ?? string.Empty };
+        foreach (var field in ForwardingSettings.Fields)
+        {
+            settings[field] = entry.Forwarding.GetValueOrDefault(field) ?? string.Empty;
+        }
+
+        return settings;
     }
 
     private static (string Text, string Name) Read(CliContext ctx, string path)
@@ -177,6 +190,11 @@ internal static class ApplyCommand
             foreach (var url in change.Removed)
             {
                 o.WriteLine($"    - {url}");
+            }
+
+            foreach (var setting in change.SettingChanges)
+            {
+                o.WriteLine($"    ~ {setting}");
             }
 
             if (change.LbChanged)

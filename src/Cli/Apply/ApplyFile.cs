@@ -1,12 +1,17 @@
 using System.Text.Json;
 using Entrance.Cli.Input;
+using Entrance.Core.Schema;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
 namespace Entrance.Cli.Apply;
 
 /// <summary>One route of an apply file, with where it was written for error messages. <see cref="Host"/> is the route name, named after the file's public <c>host:</c> key.</summary>
-public sealed record ApplyEntry(string Host, IReadOnlyList<string> Backends, string? Lb, int Line, int Column);
+public sealed record ApplyEntry(string Host, IReadOnlyList<string> Backends, string? Lb, int Line, int Column)
+{
+    /// <summary>The forwarding settings the file gives (<c>connect_timeout</c>, <c>backend_timeout</c>, <c>max_body</c>, <c>preserve_host</c>), validated.</summary>
+    public IReadOnlyDictionary<string, string> Forwarding { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>
 /// Reads an apply file (YAML, or the same shape in JSON) into hosts, checking everything before anything is written:
@@ -126,6 +131,7 @@ public static class ApplyFile
         string? host = null;
         string? lb = null;
         var backends = new List<string>();
+        var forwarding = new Dictionary<string, string>(StringComparer.Ordinal);
         var hasBackends = false;
         while (!parser.TryConsume<MappingEnd>(out _))
         {
@@ -182,7 +188,19 @@ public static class ApplyFile
 
                     parser.MoveNext();
                     break;
-                case "host" or "lb":
+                case RedisKeys.ConnectTimeoutField or RedisKeys.BackendTimeoutField or RedisKeys.MaxBodyField or RedisKeys.PreserveHostField when value is Scalar scalar:
+                    if (ForwardingSettings.Check(key.Value, scalar.Value) is { } forwardingError)
+                    {
+                        errors.Add($"{fileName}:{Position(value)}: {forwardingError}");
+                    }
+                    else
+                    {
+                        forwarding[key.Value] = scalar.Value.Trim();
+                    }
+
+                    parser.MoveNext();
+                    break;
+                case "host" or "lb" or RedisKeys.ConnectTimeoutField or RedisKeys.BackendTimeoutField or RedisKeys.MaxBodyField or RedisKeys.PreserveHostField:
                     errors.Add($"{fileName}:{Position(value)}: '{key.Value}' must be a single value");
                     parser.SkipThisAndNestedEvents();
                     break;
@@ -192,7 +210,7 @@ public static class ApplyFile
                     parser.SkipThisAndNestedEvents();
                     break;
                 default:
-                    errors.Add($"{fileName}:{Position(key)}: unknown key '{key.Value}' (expected host, backends, lb)");
+                    errors.Add($"{fileName}:{Position(key)}: unknown key '{key.Value}' (expected host, backends, lb, connect_timeout, backend_timeout, max_body, preserve_host)");
                     parser.SkipThisAndNestedEvents();
                     break;
             }
@@ -221,7 +239,7 @@ public static class ApplyFile
         }
 
         seen[host] = item.Start.Line;
-        entries.Add(new ApplyEntry(host, backends, lb, (int)item.Start.Line, (int)item.Start.Column));
+        entries.Add(new ApplyEntry(host, backends, lb, (int)item.Start.Line, (int)item.Start.Column) { Forwarding = forwarding });
     }
 
     /// <summary>A mapping key: a scalar. A complex key is not an apply file.</summary>

@@ -1,3 +1,4 @@
+using Entrance.Core.Schema;
 using Entrance.Core.Store;
 
 namespace Entrance.Cli.Apply;
@@ -21,6 +22,9 @@ public sealed record PlannedChange(
     bool ShadowsHipache)
 {
     public bool LbChanged => !string.Equals(LbFrom, LbTo, StringComparison.Ordinal);
+
+    /// <summary>Forwarding settings changed, as <c>field: old -> new</c> (<c>default</c> for absent).</summary>
+    public IReadOnlyList<string> SettingChanges { get; init; } = [];
 }
 
 /// <summary>
@@ -66,7 +70,8 @@ public sealed class ApplyPlan
             }
 
             var wanted = entry.Backends.ToHashSet(StringComparer.Ordinal);
-            if (!route.HasNative && route.HasHipache && wanted.SetEquals(route.HipacheBackends!) && route.LoadBalancing == entry.Lb)
+            var settingChanges = ForwardingChanges(route.Settings, entry.Forwarding);
+            if (!route.HasNative && route.HasHipache && wanted.SetEquals(route.HipacheBackends!) && route.LoadBalancing == entry.Lb && settingChanges.Length == 0)
             {
                 // Served from its hipache frontend exactly as listed (an exported hipache route): nothing to write.
                 unchanged++;
@@ -77,8 +82,8 @@ public sealed class ApplyPlan
             var removed = route.NativeBackends.Where(u => !wanted.Contains(u)).ToArray();
             var claimed = owner is null && !route.IsEmpty ? "manual" : null;
             var change = new PlannedChange(entry.Host, route.IsEmpty ? ChangeKind.Add : ChangeKind.Change, added, removed, route.LoadBalancing, entry.Lb, claimed,
-                ShadowsHipache: !route.HasNative && route.HasHipache);
-            if (added.Length == 0 && removed.Length == 0 && !change.LbChanged && claimed is null && !(route.IsEmpty && owner is null))
+                ShadowsHipache: !route.HasNative && route.HasHipache) { SettingChanges = settingChanges };
+            if (added.Length == 0 && removed.Length == 0 && !change.LbChanged && settingChanges.Length == 0 && claimed is null && !(route.IsEmpty && owner is null))
             {
                 unchanged++;
                 continue;
@@ -100,4 +105,13 @@ public sealed class ApplyPlan
 
         return new ApplyPlan { Changes = changes, Writes = writes, Unchanged = unchanged, Conflicts = conflicts, Stale = stale };
     }
+
+    /// <summary>The forwarding fields the file sets differently from Redis (a field the file leaves out is removed).</summary>
+    private static string[] ForwardingChanges(IReadOnlyDictionary<string, string> current, IReadOnlyDictionary<string, string> wanted) =>
+    [
+        .. ForwardingSettings.Fields
+            .Select(f => (Field: f, From: current.GetValueOrDefault(f), To: wanted.GetValueOrDefault(f)))
+            .Where(c => !string.Equals(c.From, c.To, StringComparison.Ordinal))
+            .Select(c => $"{c.Field}: {c.From ?? "default"} -> {c.To ?? "default"}"),
+    ];
 }

@@ -57,6 +57,48 @@ public class ForwardingOptionsTests(RedisFixture redis) : IClassFixture<RedisFix
     }
 
     [Fact]
+    public async Task Apply_ForwardingFields_WrittenThenRemovedWhenLeftOut()
+    {
+        const string file = """
+            hosts:
+              - host: objects.example.com
+                backends: ["http://127.0.0.1:9000"]
+                backend_timeout: 5m
+                max_body: 0
+                preserve_host: 0
+            """;
+
+        var run = await RunWithAsync(Server, file, false, "--output", "plain", "apply", "-f", "-");
+
+        Assert.True(run.Exit == 0, run.ToString());
+        Assert.Equal("backend_timeout\n5m\nmax_body\n0\npreserve_host\n0", await Server.CliAsync("HGETALL", "entrance:host:objects.example.com"));
+        var again = await RunWithAsync(Server, file, false, "apply", "-f", "-", "--dry-run");
+        Assert.Equal(0, again.Exit); // idempotent: nothing pending
+
+        var changed = await RunWithAsync(Server, file.Replace("    max_body: 0\n", ""), false, "--output", "plain", "apply", "-f", "-");
+        Assert.True(changed.Exit == 0, changed.ToString());
+        Assert.Contains("~ max_body: 0 -> default", changed.Out);
+        Assert.Equal("", await Server.CliAsync("HGET", "entrance:host:objects.example.com", "max_body"));
+    }
+
+    [Fact]
+    public async Task Apply_BadForwardingValue_Exit2NothingWritten()
+    {
+        const string file = """
+            hosts:
+              - host: a.example.com
+                backends: ["http://127.0.0.1:9000"]
+                connect_timeout: forever
+            """;
+
+        var run = await RunWithAsync(Server, file, false, "apply", "-f", "-");
+
+        Assert.Equal(2, run.Exit);
+        Assert.Contains("connect_timeout must be a duration", run.Err);
+        Assert.Equal("", await DumpAsync(Server));
+    }
+
+    [Fact]
     public async Task Show_WrongTypeKey_SaysWhichKeyHasWhichType()
     {
         await Server.CliAsync("SET", "entrance:backends:bad.example.com", "http://127.0.0.1:80");
