@@ -37,6 +37,8 @@ public static class ConfigurationWebApplicationBuilderExtensions
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // Backends' UTF-8 header values are relayed as they are (nginx does), not refused at the response start.
+            kestrel.ResponseHeaderEncodingSelector = static _ => System.Text.Encoding.UTF8;
             // Header size and count, request line, keep-alive and header timeouts: Kestrel's defaults unless Kestrel:Limits says otherwise.
             builder.Configuration.GetSection("Kestrel:Limits").Bind(kestrel.Limits);
             kestrel.Limits.MaxRequestBodySize = maxBody;

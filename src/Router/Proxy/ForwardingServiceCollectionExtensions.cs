@@ -65,6 +65,7 @@ public static class ForwardingServiceCollectionExtensions
                 : BackendClients.TlsConnect(tls, options.ConnectTimeout),
             // Header values are sent as UTF-8, as Kestrel reads them: a UTF-8 value is forwarded as it is (nginx does).
             RequestHeaderEncodingSelector = static (_, _) => System.Text.Encoding.UTF8,
+            ResponseHeaderEncodingSelector = static (_, _) => System.Text.Encoding.UTF8,
         }, disposeHandler: true);
 
     /// <summary>The proxy is the terminal step for every request on the public listener.</summary>

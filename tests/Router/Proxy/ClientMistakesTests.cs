@@ -88,6 +88,22 @@ public class ClientMistakesTests(RedisFixture redis) : IClassFixture<RedisFixtur
         Assert.Empty(_logs.Entries.Where(e => e.Level >= LogLevel.Error));
     }
 
+    [Fact]
+    public async Task Invoke_BackendUtf8ResponseHeader_RelayedAsItIs()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var served = ServeAsync(listener, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Name: Zoë\r\nConnection: close\r\n\r\nok");
+        await redis.Server.CliAsync("SADD", "entrance:backends:utf8.example.com", $"http://127.0.0.1:{port}");
+
+        var response = await RawHttp.SendAsync(_router.Port, "GET / HTTP/1.1\r\nHost: utf8.example.com\r\nConnection: close\r\n\r\n");
+
+        Assert.Equal(200, RawHttp.Status(response));
+        Assert.Contains("X-Name: Zoë", response);
+        await served;
+    }
+
     private static async Task ServeAsync(TcpListener listener, string answer)
     {
         using var client = await listener.AcceptTcpClientAsync();
@@ -105,7 +121,7 @@ public class ClientMistakesTests(RedisFixture redis) : IClassFixture<RedisFixtur
             request.Append(Encoding.ASCII.GetString(buffer, 0, n));
         }
 
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(answer));
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(answer));
         await stream.FlushAsync();
         await Task.Delay(200); // let the router read it before the close
     }
