@@ -70,6 +70,7 @@ public class ClientMistakesTests(RedisFixture redis) : IClassFixture<RedisFixtur
     [Theory]
     [InlineData(205, "Reset Content")]
     [InlineData(204, "No Content")]
+    [InlineData(304, "Not Modified")]
     public async Task Invoke_BodilessStatusWithStrayBody_RelayedWithoutBody(int status, string phrase)
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
