@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
@@ -50,18 +51,31 @@ public readonly record struct TcpRelayResult(long BytesFromClient, long BytesToC
 /// still relayed; when the backend ends first the client's output is completed, which makes Kestrel close the client
 /// connection once the bytes are sent (Kestrel's socket transport has no send-only shutdown).
 /// The relay owns <c>backend</c> and disposes it; it never throws for network failures, it reports them.
+/// The <see cref="Socket"/> overload (the router's own TCP listeners) copies socket to socket and honours half-close
+/// both ways; it owns and disposes the client socket too.
 /// </summary>
 public static class TcpRelay
 {
     public static Task<TcpRelayResult> RunAsync(ConnectionContext client, Socket backend, TcpRelayOptions options, CancellationToken cancellationToken = default) =>
         RunAsync(client.Transport, backend, options, cancellationToken);
 
-    public static async Task<TcpRelayResult> RunAsync(IDuplexPipe client, Socket backend, TcpRelayOptions options, CancellationToken cancellationToken = default)
+    public static Task<TcpRelayResult> RunAsync(IDuplexPipe client, Socket backend, TcpRelayOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(client);
+        return RunCoreAsync(client, null, backend, options, cancellationToken);
+    }
+
+    public static Task<TcpRelayResult> RunAsync(Socket client, Socket backend, TcpRelayOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return RunCoreAsync(null, client, backend, options, cancellationToken);
+    }
+
+    private static async Task<TcpRelayResult> RunCoreAsync(IDuplexPipe? pipe, Socket? socket, Socket backend, TcpRelayOptions options, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(options);
-        var run = new Run(client, backend, options, cancellationToken);
+        var run = new Run(pipe, socket, backend, options, cancellationToken);
         try
         {
             return await run.ExecuteAsync().ConfigureAwait(false);
@@ -82,7 +96,7 @@ public static class TcpRelay
         _ => "aborted",
     };
 
-    private sealed class Run(IDuplexPipe client, Socket backend, TcpRelayOptions options, CancellationToken outer) : IDisposable
+    private sealed class Run(IDuplexPipe? client, Socket? clientSocket, Socket backend, TcpRelayOptions options, CancellationToken outer) : IDisposable
     {
         private readonly CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(outer);
         private long _fromClient;
@@ -92,8 +106,8 @@ public static class TcpRelay
 
         public async Task<TcpRelayResult> ExecuteAsync()
         {
-            var up = ClientToBackendAsync();
-            var down = BackendToClientAsync();
+            var up = clientSocket is null ? ClientToBackendAsync() : PumpAsync(clientSocket, backend, upstream: true);
+            var down = clientSocket is null ? BackendToClientAsync() : PumpAsync(backend, clientSocket, upstream: false);
             var watch = WatchIdleAsync();
             await Task.WhenAll(up, down).ConfigureAwait(false);
             await _stop.CancelAsync().ConfigureAwait(false);
@@ -110,12 +124,13 @@ public static class TcpRelay
         public void Dispose()
         {
             backend.Dispose();
+            clientSocket?.Dispose();
             _stop.Dispose();
         }
 
         private async Task ClientToBackendAsync()
         {
-            var input = client.Input;
+            var input = client!.Input;
             var token = _stop.Token;
             var clientSide = true;
             try
@@ -166,7 +181,7 @@ public static class TcpRelay
 
         private async Task BackendToClientAsync()
         {
-            var output = client.Output;
+            var output = client!.Output;
             var token = _stop.Token;
             var clientSide = false;
             try
@@ -206,11 +221,76 @@ public static class TcpRelay
             }
         }
 
-        private async ValueTask SendAllAsync(ReadOnlyMemory<byte> data, CancellationToken token)
+        /// <summary>
+        /// Socket to socket, one direction. Waits for data with a zero-byte receive and holds a buffer only while bytes
+        /// flow, so thousands of idle connections cost no buffers.
+        /// </summary>
+        private async Task PumpAsync(Socket from, Socket to, bool upstream)
+        {
+            var token = _stop.Token;
+            var fromSide = true;
+            byte[]? buffer = null;
+            try
+            {
+                var full = false;
+                while (true)
+                {
+                    fromSide = true;
+                    if (!full)
+                    {
+                        if (buffer is not null)
+                        {
+                            ArrayPool<byte>.Shared.Return(buffer);
+                            buffer = null;
+                        }
+
+                        await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, token).ConfigureAwait(false);
+                    }
+
+                    buffer ??= ArrayPool<byte>.Shared.Rent(options.ReceiveBufferSize);
+                    var read = await from.ReceiveAsync(buffer.AsMemory(), SocketFlags.None, token).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    fromSide = false;
+                    await SendAllAsync(to, buffer.AsMemory(0, read), token).ConfigureAwait(false);
+                    Interlocked.Add(ref upstream ? ref _fromClient : ref _toClient, read);
+                    Touch();
+                    full = read == buffer.Length;
+                }
+
+                End(upstream ? TcpCloseReason.ClientClosed : TcpCloseReason.BackendClosed);
+                try
+                {
+                    to.Shutdown(SocketShutdown.Send);
+                }
+                catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+                {
+                    // The other side is gone already: the other direction reports it.
+                }
+            }
+            catch (Exception ex)
+            {
+                Fail(ex, upstream == fromSide ? TcpCloseReason.ClientError : TcpCloseReason.BackendError);
+            }
+            finally
+            {
+                if (buffer is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+        }
+
+        private ValueTask SendAllAsync(ReadOnlyMemory<byte> data, CancellationToken token) => SendAllAsync(backend, data, token);
+
+        private static async ValueTask SendAllAsync(Socket to, ReadOnlyMemory<byte> data, CancellationToken token)
         {
             while (!data.IsEmpty)
             {
-                var sent = await backend.SendAsync(data, SocketFlags.None, token).ConfigureAwait(false);
+                var sent = await to.SendAsync(data, SocketFlags.None, token).ConfigureAwait(false);
                 data = data[sent..];
             }
         }
