@@ -137,9 +137,7 @@ public sealed class TcpRoutesTests(RedisFixture fixture) : IClassFixture<RedisFi
         await client.SendAsync("ping");
         Assert.Equal("ping", await client.ReadAsync(4));
 
-        var watch = Stopwatch.StartNew();
         Assert.True(await client.ClosedAsync(), "closed by the router");
-        Assert.True(watch.Elapsed > TimeSpan.FromMilliseconds(200), "not before the idle timeout");
         await Eventually.TrueAsync(async () => (await router.AdminClient.GetStringAsync("/metrics")).Contains(
             "entrance_tcp_connections_closed_total{reason=\"idle_timeout\"} 1", StringComparison.Ordinal), Bound, "idle close counted");
     }
