@@ -10,6 +10,7 @@ using Entrance.Router.Metrics;
 using Entrance.Router.Proxy;
 using Entrance.Router.Routing;
 using Entrance.Router.Store;
+using Entrance.Router.Tcp;
 using Entrance.Router.Tls;
 using Entrance.Router.Transport;
 
@@ -37,6 +38,7 @@ public static class EntranceRouter
             .AddDebugHeaders(builder.Configuration)
             .AddForwarding()
             .AddHostedService<InvalidationListener>()
+            .AddTcpRoutes(builder.Configuration)
             .AddAdminListener(builder.Configuration);
         configure?.Invoke(builder);
 
