@@ -6,7 +6,14 @@ using YamlDotNet.Core.Events;
 namespace Entrance.Cli.Apply;
 
 /// <summary>One route of an apply file, with where it was written for error messages. <see cref="Host"/> is the route name, named after the file's public <c>host:</c> key.</summary>
-public sealed record ApplyEntry(string Host, IReadOnlyList<string> Backends, string? Lb, int Line, int Column);
+public sealed record ApplyEntry(string Host, IReadOnlyList<string> Backends, string? Lb, int Line, int Column)
+{
+    /// <summary>Backend URL → weight, for backends listed as <c>{url: ..., weight: n}</c> with a weight other than 1.</summary>
+    public IReadOnlyDictionary<string, int> Weights { get; init; } = new Dictionary<string, int>();
+
+    /// <summary><c>ttl:</c> every backend is registered for this long by Redis's clock, each apply extending it.</summary>
+    public TimeSpan? Ttl { get; init; }
+}
 
 /// <summary>
 /// Reads an apply file (YAML, or the same shape in JSON) into hosts, checking everything before anything is written:
@@ -125,6 +132,8 @@ public static class ApplyFile
         parser.MoveNext();
         string? host = null;
         string? lb = null;
+        TimeSpan? ttl = null;
+        var weights = new Dictionary<string, int>(StringComparer.Ordinal);
         var backends = new List<string>();
         var hasBackends = false;
         while (!parser.TryConsume<MappingEnd>(out _))
@@ -152,7 +161,12 @@ public static class ApplyFile
                     while (!parser.TryConsume<SequenceEnd>(out _))
                     {
                         var urlEvent = Current(parser);
-                        var url = (urlEvent as Scalar)?.Value;
+                        var url = urlEvent is MappingStart ? ApplyBackend.Read(parser, fileName, errors, weights) : (urlEvent as Scalar)?.Value;
+                        if (url is null && urlEvent is MappingStart)
+                        {
+                            continue; // reported by ApplyBackend, which consumed the mapping
+                        }
+
                         if (!RouteInput.TryUrl(url, out var urlError))
                         {
                             errors.Add($"{fileName}:{Position(urlEvent)}: {urlError}");
@@ -166,7 +180,10 @@ public static class ApplyFile
                             backends.Add(url!);
                         }
 
-                        parser.SkipThisAndNestedEvents();
+                        if (urlEvent is not MappingStart)
+                        {
+                            parser.SkipThisAndNestedEvents();
+                        }
                     }
 
                     break;
@@ -182,7 +199,19 @@ public static class ApplyFile
 
                     parser.MoveNext();
                     break;
-                case "host" or "lb":
+                case "ttl" when value is Scalar scalar:
+                    if (RouteInput.TryTtl(scalar.Value, out var ttlValue, out var ttlError))
+                    {
+                        ttl = ttlValue;
+                    }
+                    else
+                    {
+                        errors.Add($"{fileName}:{Position(value)}: {ttlError}");
+                    }
+
+                    parser.MoveNext();
+                    break;
+                case "host" or "lb" or "ttl":
                     errors.Add($"{fileName}:{Position(value)}: '{key.Value}' must be a single value");
                     parser.SkipThisAndNestedEvents();
                     break;
@@ -192,7 +221,7 @@ public static class ApplyFile
                     parser.SkipThisAndNestedEvents();
                     break;
                 default:
-                    errors.Add($"{fileName}:{Position(key)}: unknown key '{key.Value}' (expected host, backends, lb)");
+                    errors.Add($"{fileName}:{Position(key)}: unknown key '{key.Value}' (expected host, backends, lb, ttl)");
                     parser.SkipThisAndNestedEvents();
                     break;
             }
@@ -221,7 +250,7 @@ public static class ApplyFile
         }
 
         seen[host] = item.Start.Line;
-        entries.Add(new ApplyEntry(host, backends, lb, (int)item.Start.Line, (int)item.Start.Column));
+        entries.Add(new ApplyEntry(host, backends, lb, (int)item.Start.Line, (int)item.Start.Column) { Weights = weights, Ttl = ttl });
     }
 
     /// <summary>A mapping key: a scalar. A complex key is not an apply file.</summary>

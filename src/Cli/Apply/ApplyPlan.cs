@@ -78,7 +78,9 @@ public sealed class ApplyPlan
             var claimed = owner is null && !route.IsEmpty ? "manual" : null;
             var change = new PlannedChange(entry.Host, route.IsEmpty ? ChangeKind.Add : ChangeKind.Change, added, removed, route.LoadBalancing, entry.Lb, claimed,
                 ShadowsHipache: !route.HasNative && route.HasHipache);
-            if (added.Length == 0 && removed.Length == 0 && !change.LbChanged && claimed is null && !(route.IsEmpty && owner is null))
+            // A ttl entry is a registration: written (extended) on every apply. Weights are compared as stored.
+            var sameExtras = entry.Ttl is null && WeightsEqual(entry.Weights, route.Weights);
+            if (added.Length == 0 && removed.Length == 0 && !change.LbChanged && claimed is null && !(route.IsEmpty && owner is null) && sameExtras)
             {
                 unchanged++;
                 continue;
@@ -100,4 +102,8 @@ public sealed class ApplyPlan
 
         return new ApplyPlan { Changes = changes, Writes = writes, Unchanged = unchanged, Conflicts = conflicts, Stale = stale };
     }
+
+    private static bool WeightsEqual(IReadOnlyDictionary<string, int> wanted, IReadOnlyDictionary<string, int> stored) =>
+        wanted.Count(w => w.Value != 1) == stored.Count(w => w.Value != 1)
+        && wanted.All(w => w.Value == 1 || (stored.TryGetValue(w.Key, out var s) && s == w.Value));
 }
