@@ -115,6 +115,10 @@ public sealed class RouteEntry
         return [.. list];
     }
 
+    /// <summary>The ms a backend's registration has left now (&lt;= 0: expired); <see cref="long.MaxValue"/> when it never expires.</summary>
+    public long RegistrationLeftMs(int index) =>
+        _expiresAtMs is null || _expiresAtMs[index] == long.MaxValue ? long.MaxValue : _expiresAtMs[index] - _time.GetMonotonicMs();
+
     /// <summary>The expiry of a backend's dead mark (unix ms), or 0 when it is alive.</summary>
     public long DeadUntil(int index) => _deadUntil[index];
 
