@@ -135,6 +135,20 @@ public class PathRouteTests(RedisFixture redis) : IClassFixture<RedisFixture>, I
     }
 
     [Fact]
+    public async Task Route_BadPrefixWrittenRaw_IgnoredWithReasonOthersStillRoute()
+    {
+        await AddAsync("badpath.example.com", _backends[0]);
+        await AddAsync("badpath.example.com/api", _backends[1]);
+        await redis.Server.CliAsync("SADD", "entrance:backends:badpath.example.com/a/../b", _backends[2].Url);
+        await redis.Server.CliAsync("SADD", "entrance:paths:badpath.example.com", "/a/../b");
+
+        Assert.Equal("api", (await SendAsync("badpath.example.com", "/api")).Backend);
+        Assert.Equal("host", (await SendAsync("badpath.example.com", "/b")).Backend);
+        using var report = await _router.AdminClient.GetAsync("/routes/badpath.example.com");
+        Assert.Contains("path /a/../b ignored", await report.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Invalidate_PathRouteAdded_CachedHostSeesItAtOnce()
     {
         await using var router = await RouterHost.StartAsync(redis.Server, "Entrance:CacheTtl=00:10:00", "Entrance:NotifiedCacheTtl=00:10:00");
