@@ -1,10 +1,13 @@
 -- Entrance: set one route's backends and settings to exactly the given ones, atomically, with ownership.
 -- A reader never sees an empty or half-written set: additions and removals happen in one script run.
--- KEYS[1] backends SET, KEYS[2] settings HASH, KEYS[3] owners HASH, KEYS[4] changed channel (not a key; passed for clarity)
+-- KEYS[1] backends SET, KEYS[2] settings HASH, KEYS[3] owners HASH, KEYS[4] changed channel (not a key; passed for clarity),
+-- KEYS[5] paths SET of the host route name, KEYS[6] weights HASH, KEYS[7] expiry ZSET
 -- ARGV[1] route name, ARGV[2] owner (e.g. apply, syncer), ARGV[3] mode: claim | owned-only
 --   claim:      write unless another writer owns the name (hand-written names are taken over)
 --   owned-only: write only when the name is new or already ours (never touch hand-written or foreign names)
--- ARGV[4] settings count n, then n field/value pairs (an empty value deletes the field), then the backend URLs.
+-- ARGV[4] settings count n, then n field/value pairs (an empty value deletes the field), then the path prefix ('' for a
+-- host route), then the weights count m and m url/weight pairs (every other backend weighs 1), then the TTL in ms
+-- ('': permanent; else every backend expires that long after now by Redis's TIME), then the backend URLs.
 -- Returns { status, added..., '|', removed..., '|', settings changed count }
 --   status: 'ok' | 'conflict:<current owner or manual>'
 local name, owner, mode = ARGV[1], ARGV[2], ARGV[3]
@@ -29,8 +32,37 @@ for i = 0, n - 1 do
   end
 end
 
+local at = 5 + 2 * n
+local prefix = ARGV[at]
+local m = tonumber(ARGV[at + 1])
+local weights = {}
+for i = 0, m - 1 do weights[ARGV[at + 2 + 2 * i]] = ARGV[at + 3 + 2 * i] end
+local ttl = ARGV[at + 2 + 2 * m]
+local first = at + 3 + 2 * m
+
 local wanted = {}
-for i = 5 + 2 * n, #ARGV do wanted[ARGV[i]] = true end
+for i = first, #ARGV do wanted[ARGV[i]] = true end
+local extras_changed = false
+for url in pairs(wanted) do
+  local w = weights[url]
+  if w == nil or w == '1' then
+    if redis.call('HDEL', KEYS[6], url) == 1 then extras_changed = true end
+  elseif redis.call('HGET', KEYS[6], url) ~= w then
+    redis.call('HSET', KEYS[6], url, w); extras_changed = true
+  end
+end
+for _, url in ipairs(redis.call('HKEYS', KEYS[6])) do
+  if not wanted[url] then redis.call('HDEL', KEYS[6], url); extras_changed = true end
+end
+if ttl ~= '' then
+  local t = redis.call('TIME')
+  local expires = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ttl)
+  redis.call('DEL', KEYS[7])
+  for url in pairs(wanted) do redis.call('ZADD', KEYS[7], expires, url) end
+  extras_changed = true
+elseif redis.call('DEL', KEYS[7]) == 1 then
+  extras_changed = true
+end
 local added, removed = {}, {}
 for url in pairs(wanted) do
   if redis.call('SADD', KEYS[1], url) == 1 then table.insert(added, url) end
@@ -39,7 +71,14 @@ for _, url in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   if not wanted[url] then redis.call('SREM', KEYS[1], url); table.insert(removed, url) end
 end
 redis.call('HSET', KEYS[3], name, owner)
-if #added > 0 or #removed > 0 or settings_changed > 0 then
+if prefix ~= '' then
+  if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then
+    if redis.call('SADD', KEYS[5], prefix) == 1 then extras_changed = true end
+  elseif redis.call('SREM', KEYS[5], prefix) == 1 then
+    extras_changed = true
+  end
+end
+if #added > 0 or #removed > 0 or settings_changed > 0 or extras_changed then
   redis.call('PUBLISH', KEYS[4], name)
 end
 local result = { 'ok' }
@@ -47,5 +86,5 @@ for _, u in ipairs(added) do table.insert(result, u) end
 table.insert(result, '|')
 for _, u in ipairs(removed) do table.insert(result, u) end
 table.insert(result, '|')
-table.insert(result, tostring(settings_changed))
+table.insert(result, tostring(settings_changed + (extras_changed and 1 or 0))) -- weights, expiry and paths count as one setting
 return result

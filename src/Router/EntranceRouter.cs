@@ -8,6 +8,7 @@ using Entrance.Router.Invalidation;
 using Entrance.Router.LoadBalancing;
 using Entrance.Router.Metrics;
 using Entrance.Router.Proxy;
+using Entrance.Router.Registrations;
 using Entrance.Router.Routing;
 using Entrance.Router.Store;
 using Entrance.Router.Tcp;
@@ -34,6 +35,7 @@ public static class EntranceRouter
             .AddRouteCache()
             .AddCertificates(builder.Configuration)
             .AddDeadBackends()
+            .AddRegistrationCleanup()
             .AddAccessLog(builder.Configuration)
             .AddDebugHeaders(builder.Configuration)
             .AddForwarding()

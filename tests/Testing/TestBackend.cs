@@ -48,6 +48,7 @@ public sealed class TestBackend : IAsyncDisposable
         {
             Interlocked.Increment(ref backend._hits);
             context.Response.Headers["X-Backend"] = name;
+            context.Response.Headers["X-Backend-Path"] = context.Request.Path.Value + context.Request.QueryString.Value; // what the router forwarded
             await next(context);
         });
         app.Map("/headers", (HttpContext c) =>

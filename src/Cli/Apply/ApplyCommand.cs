@@ -71,7 +71,11 @@ internal static class ApplyCommand
             return dryRun && plan.HasChanges ? ExitCodes.ChangesPending : ExitCodes.Ok;
         }
 
-        var specs = plan.Writes.Select(e => new RouteSpec(e.Host, e.Backends, SettingsOf(e))).ToList();
+        var specs = plan.Writes.Select(e => new RouteSpec(e.Host, e.Backends, SettingsOf(e))
+        {
+            Weights = e.Weights,
+            Ttl = e.Ttl,
+        }).ToList();
         var results = await WriteAsync(ctx, writer, specs);
         var failures = results.Where(r => r.Conflict is not null).Select(r => $"{r.Name} was taken over by '{r.Conflict}' meanwhile; not written").ToList();
         var pruned = 0;

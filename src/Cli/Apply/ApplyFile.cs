@@ -11,6 +11,12 @@ public sealed record ApplyEntry(string Host, IReadOnlyList<string> Backends, str
 {
     /// <summary>The forwarding settings the file gives (<c>connect_timeout</c>, <c>backend_timeout</c>, <c>max_body</c>, <c>preserve_host</c>), validated.</summary>
     public IReadOnlyDictionary<string, string> Forwarding { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Backend URL → weight, for backends listed as <c>{url: ..., weight: n}</c> with a weight other than 1.</summary>
+    public IReadOnlyDictionary<string, int> Weights { get; init; } = new Dictionary<string, int>();
+
+    /// <summary><c>ttl:</c> every backend is registered for this long by Redis's clock, each apply extending it.</summary>
+    public TimeSpan? Ttl { get; init; }
 }
 
 /// <summary>
@@ -130,6 +136,8 @@ public static class ApplyFile
         parser.MoveNext();
         string? host = null;
         string? lb = null;
+        TimeSpan? ttl = null;
+        var weights = new Dictionary<string, int>(StringComparer.Ordinal);
         var backends = new List<string>();
         var forwarding = new Dictionary<string, string>(StringComparer.Ordinal);
         var hasBackends = false;
@@ -158,7 +166,12 @@ public static class ApplyFile
                     while (!parser.TryConsume<SequenceEnd>(out _))
                     {
                         var urlEvent = Current(parser);
-                        var url = (urlEvent as Scalar)?.Value;
+                        var url = urlEvent is MappingStart ? ApplyBackend.Read(parser, fileName, errors, weights) : (urlEvent as Scalar)?.Value;
+                        if (url is null && urlEvent is MappingStart)
+                        {
+                            continue; // reported by ApplyBackend, which consumed the mapping
+                        }
+
                         if (!RouteInput.TryUrl(url, out var urlError))
                         {
                             errors.Add($"{fileName}:{Position(urlEvent)}: {urlError}");
@@ -172,7 +185,10 @@ public static class ApplyFile
                             backends.Add(url!);
                         }
 
-                        parser.SkipThisAndNestedEvents();
+                        if (urlEvent is not MappingStart)
+                        {
+                            parser.SkipThisAndNestedEvents();
+                        }
                     }
 
                     break;
@@ -200,7 +216,19 @@ public static class ApplyFile
 
                     parser.MoveNext();
                     break;
-                case "host" or "lb" or RedisKeys.ConnectTimeoutField or RedisKeys.BackendTimeoutField or RedisKeys.MaxBodyField or RedisKeys.PreserveHostField:
+                case "ttl" when value is Scalar scalar:
+                    if (RouteInput.TryTtl(scalar.Value, out var ttlValue, out var ttlError))
+                    {
+                        ttl = ttlValue;
+                    }
+                    else
+                    {
+                        errors.Add($"{fileName}:{Position(value)}: {ttlError}");
+                    }
+
+                    parser.MoveNext();
+                    break;
+                case "host" or "lb" or "ttl" or RedisKeys.ConnectTimeoutField or RedisKeys.BackendTimeoutField or RedisKeys.MaxBodyField or RedisKeys.PreserveHostField:
                     errors.Add($"{fileName}:{Position(value)}: '{key.Value}' must be a single value");
                     parser.SkipThisAndNestedEvents();
                     break;
@@ -210,7 +238,7 @@ public static class ApplyFile
                     parser.SkipThisAndNestedEvents();
                     break;
                 default:
-                    errors.Add($"{fileName}:{Position(key)}: unknown key '{key.Value}' (expected host, backends, lb, connect_timeout, backend_timeout, max_body, preserve_host)");
+                    errors.Add($"{fileName}:{Position(key)}: unknown key '{key.Value}' (expected host, backends, lb, ttl, connect_timeout, backend_timeout, max_body, preserve_host)");
                     parser.SkipThisAndNestedEvents();
                     break;
             }
@@ -239,7 +267,7 @@ public static class ApplyFile
         }
 
         seen[host] = item.Start.Line;
-        entries.Add(new ApplyEntry(host, backends, lb, (int)item.Start.Line, (int)item.Start.Column) { Forwarding = forwarding });
+        entries.Add(new ApplyEntry(host, backends, lb, (int)item.Start.Line, (int)item.Start.Column) { Forwarding = forwarding, Weights = weights, Ttl = ttl });
     }
 
     /// <summary>A mapping key: a scalar. A complex key is not an apply file.</summary>

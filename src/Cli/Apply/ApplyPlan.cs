@@ -83,7 +83,9 @@ public sealed class ApplyPlan
             var claimed = owner is null && !route.IsEmpty ? "manual" : null;
             var change = new PlannedChange(entry.Host, route.IsEmpty ? ChangeKind.Add : ChangeKind.Change, added, removed, route.LoadBalancing, entry.Lb, claimed,
                 ShadowsHipache: !route.HasNative && route.HasHipache) { SettingChanges = settingChanges };
-            if (added.Length == 0 && removed.Length == 0 && !change.LbChanged && settingChanges.Length == 0 && claimed is null && !(route.IsEmpty && owner is null))
+            // A ttl entry is a registration: written (extended) on every apply. Weights are compared as stored.
+            var sameExtras = entry.Ttl is null && WeightsEqual(entry.Weights, route.Weights);
+            if (added.Length == 0 && removed.Length == 0 && !change.LbChanged && settingChanges.Length == 0 && claimed is null && !(route.IsEmpty && owner is null) && sameExtras)
             {
                 unchanged++;
                 continue;
@@ -114,4 +116,8 @@ public sealed class ApplyPlan
             .Where(c => !string.Equals(c.From, c.To, StringComparison.Ordinal))
             .Select(c => $"{c.Field}: {c.From ?? "default"} -> {c.To ?? "default"}"),
     ];
+
+    private static bool WeightsEqual(IReadOnlyDictionary<string, int> wanted, IReadOnlyDictionary<string, int> stored) =>
+        wanted.Count(w => w.Value != 1) == stored.Count(w => w.Value != 1)
+        && wanted.All(w => w.Value == 1 || (stored.TryGetValue(w.Key, out var s) && s == w.Value));
 }

@@ -1,4 +1,5 @@
 using Entrance.Core.Hosts;
+using Entrance.Core.Schema;
 
 namespace Entrance.Cli.Input;
 
@@ -8,11 +9,18 @@ public static class RouteInput
     /// <summary>The load-balancing policies routers know (docs/redis-schema.md).</summary>
     public static readonly string[] Policies = ["p2c", "random", "round-robin"];
 
-    /// <summary>A route name as stored: lower-cased for convenience, then held to the schema's rules.</summary>
+    /// <summary>The longest registration TTL accepted: a day (a heartbeat that rare is a permanent route).</summary>
+    public static readonly TimeSpan MaxTtl = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// A route name as stored: the host lower-cased for convenience (a path prefix keeps its case: paths are
+    /// case-sensitive), then held to the schema's rules (<c>host</c>, <c>*.parent</c>, <c>*</c>, each optionally <c>/prefix</c>).
+    /// </summary>
     public static bool TryRouteName(string? raw, out string name, out string error)
     {
-        name = (raw ?? string.Empty).ToLowerInvariant();
-        if (HostName.IsValidRouteName(name, out error))
+        var (host, prefix) = RoutePath.Split(raw ?? string.Empty);
+        name = host.ToLowerInvariant() + prefix;
+        if (RoutePath.IsValidRouteName(name, out error))
         {
             return true;
         }
@@ -74,6 +82,47 @@ public static class RouteInput
         }
 
         return errors.Count > 0 ? throw new CliInputException(errors) : urls;
+    }
+
+    /// <summary>A backend weight: an integer 0..10000 (0 drains the backend).</summary>
+    public static bool TryWeight(long raw, out string error)
+    {
+        error = raw is >= 0 and <= RedisKeys.MaxWeight ? string.Empty : $"invalid weight {raw}: use an integer 0..{RedisKeys.MaxWeight} (0 drains the backend, 1 is the default)";
+        return error.Length == 0;
+    }
+
+    /// <summary>A registration TTL written like <c>30s</c>, <c>500ms</c>, <c>2m</c>, <c>1h</c>: more than 0, at most <see cref="MaxTtl"/>.</summary>
+    public static bool TryTtl(string? raw, out TimeSpan ttl, out string error)
+    {
+        ttl = default;
+        error = $"invalid TTL \"{raw}\": write a duration more than 0 and at most 24h, as in 30s, 500ms, 2m";
+        if (string.IsNullOrEmpty(raw))
+        {
+            return false;
+        }
+
+        var unitAt = raw.AsSpan().IndexOfAnyExceptInRange('0', '9');
+        if (unitAt <= 0 || !long.TryParse(raw.AsSpan(0, unitAt), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+        {
+            return false;
+        }
+
+        var ms = raw[unitAt..] switch
+        {
+            "ms" => n,
+            "s" => n * 1000,
+            "m" => n * 60_000,
+            "h" => n * 3_600_000,
+            _ => -1,
+        };
+        if (ms <= 0 || n > MaxTtl.TotalMilliseconds || ms > MaxTtl.TotalMilliseconds)
+        {
+            return false;
+        }
+
+        ttl = TimeSpan.FromMilliseconds(ms);
+        error = string.Empty;
+        return true;
     }
 
     public static bool TryPolicy(string? raw, out string error)

@@ -29,30 +29,72 @@ internal static class RouteCommands
 
     private static Command Add(CommandFactory factory)
     {
-        var host = new Argument<string>("host") { Description = "Route name: shop.example.com, *.example.com (wildcard) or * (catch-all)" };
+        var host = new Argument<string>("host") { Description = "Route name: shop.example.com, *.example.com (wildcard) or * (catch-all), optionally with a path prefix: shop.example.com/api" };
         var urls = new Argument<string[]>("url") { Description = "Backend base URLs, absolute http:// or https://", Arity = ArgumentArity.OneOrMore };
+        var weight = new Option<long?>("--weight") { Description = "Weight of these backends, 0..10000 (default 1; 0 drains them)", HelpName = "n" };
+        var ttl = new Option<string?>("--ttl") { Description = "Register for this long (30s, 2m...), by Redis's clock; add again before it ends to stay", HelpName = "duration" };
         var command = new Command("add", """
             Add backends to a host (SADD), creating the host if new; publishes entrance:changed <host>.
             A host that exists only as a hipache frontend gets the URLs appended to its frontend list instead.
+            A path route (host/prefix) serves the requests under its prefix; the host route serves the rest.
 
             Examples:
               entrance route add shop.example.com http://10.0.0.5:8080
               entrance route add '*.apps.example.com' http://10.0.0.7:80 http://10.0.0.8:80
-            """) { host, urls };
+              entrance route add shop.example.com/api http://10.0.0.9:8080
+              entrance route add shop.example.com http://10.0.0.6:8080 --weight 10
+              entrance route add shop.example.com http://10.0.0.5:8080 --ttl 30s
+            """) { host, urls, weight, ttl };
         factory.SetHandler(command, async (ctx, parse) =>
         {
             var name = RouteInput.RouteName(parse.GetValue(host));
             var backends = RouteInput.Urls(parse.GetValue(urls) ?? []);
+            var weightValue = parse.GetValue(weight);
+            var errors = new List<string>();
+            if (weightValue is { } w && !RouteInput.TryWeight(w, out var weightError))
+            {
+                errors.Add(weightError);
+            }
+
+            TimeSpan? ttlValue = null;
+            if (parse.GetValue(ttl) is { } rawTtl)
+            {
+                if (RouteInput.TryTtl(rawTtl, out var parsed, out var ttlError))
+                {
+                    ttlValue = parsed;
+                }
+                else
+                {
+                    errors.Add(ttlError);
+                }
+            }
+
+            if (errors.Count > 0)
+            {
+                throw new CliInputException(errors);
+            }
+
             var redis = await ctx.RedisAsync();
             WarnIfManaged(ctx, await new RouteReader(redis).OwnerAsync(name), name);
-            var result = await new RouteEditor(redis).AddBackendsAsync(name, backends);
+            AddBackendsResult result;
+            try
+            {
+                result = await new RouteEditor(redis).AddBackendsAsync(name, backends, (int?)weightValue, ttlValue);
+            }
+            catch (RouteWriteRefusedException ex)
+            {
+                throw new CliInputException(ex.Message);
+            }
+
             if (ctx.ReportFormat == OutputFormat.Json)
             {
                 ctx.Json(new { host = name, schema = result.Schema, added = result.Added });
             }
             else if (result.Added.Count == 0)
             {
-                ctx.Info($"{name}: nothing to add, every backend is already there");
+                ctx.Info(ttlValue is not null || weightValue is not null
+                    ? $"{name}: every backend is already there; {Registration(weightValue, ttlValue)}"
+                    : $"{name}: nothing to add, every backend is already there");
             }
             else
             {
@@ -61,7 +103,8 @@ internal static class RouteCommands
                     ctx.Info($"+ {name} {url}");
                 }
 
-                ctx.Info($"{name}: added {result.Added.Count} backend(s){(result.Schema == RouteSchema.Hipache ? " to its hipache frontend" : string.Empty)}");
+                ctx.Info($"{name}: added {result.Added.Count} backend(s){(result.Schema == RouteSchema.Hipache ? " to its hipache frontend" : string.Empty)}"
+                         + (ttlValue is not null || weightValue is not null ? "; " + Registration(weightValue, ttlValue) : string.Empty));
             }
 
             return ExitCodes.Ok;
@@ -232,6 +275,13 @@ internal static class RouteCommands
         });
         return command;
     }
+
+    private static string Registration(long? weight, TimeSpan? ttl) =>
+        string.Join(", ", new[]
+        {
+            weight is { } w ? $"weight {w}" : null,
+            ttl is { } t ? $"registered for {t.TotalSeconds:0.###}s" : null,
+        }.Where(p => p is not null));
 
     internal static string SchemaLabel(RouteData route) => route switch
     {

@@ -24,7 +24,8 @@ internal static class RouteShowCommand
             """) { host };
         factory.SetHandler(command, async (ctx, parse) =>
         {
-            var lookup = RouteInput.LookupHost(parse.GetValue(host)!);
+            var (rawHost, _) = RoutePath.Split(parse.GetValue(host)!); // host/prefix shows the host, with all its paths
+            var lookup = RouteInput.LookupHost(rawHost);
             var redis = await ctx.RedisAsync();
             var record = await new RedisRouteStore(redis).ResolveAsync(lookup, ctx.CancellationToken);
             var now = DateTimeOffset.UtcNow;
@@ -62,13 +63,17 @@ internal static class RouteShowCommand
                     settings = record.Settings,
                     problem = record.Problem,
                     settingsProblems = SettingsProblems(record),
-                    backends = record.Backends.Select(url => new
+                    backends = record.Backends.Select((url, i) => new
                     {
                         url,
                         valid = IsUsableUrl(url),
                         dead = dead.ContainsKey(url),
                         deadUntil = dead.TryGetValue(url, out var until) && until < DeadMarks.NeverExpires ? DateTimeOffset.FromUnixTimeMilliseconds(until) : (DateTimeOffset?)null,
+                        weight = RouteShowPaths.WeightOf(record, i),
+                        expiresInMs = RouteShowPaths.ExpiresInMs(record, i),
                     }).ToArray(),
+                    paths = RouteShowPaths.Json(record),
+                    problems = record.Problems,
                     certificate = certificate.ToJson(now),
                 });
                 return ExitCodes.Ok;
@@ -100,11 +105,14 @@ internal static class RouteShowCommand
                 rows.Add(["backends", "none (a router answers 502)"]);
             }
 
-            foreach (var url in record.Backends)
+            for (var i = 0; i < record.Backends.Count; i++)
             {
-                rows.Add(["backend", !IsUsableUrl(url) ? $"{url}  INVALID URL, routers skip it"
-                    : dead.TryGetValue(url, out var until) ? $"{url}  DEAD until {Tables.Expiry(until, now)}" : url]);
+                var url = record.Backends[i];
+                rows.Add(["backend", (!IsUsableUrl(url) ? $"{url}  INVALID URL, routers skip it"
+                    : dead.TryGetValue(url, out var until) ? $"{url}  DEAD until {Tables.Expiry(until, now)}" : url) + RouteShowPaths.Extras(record, i)]);
             }
+
+            RouteShowPaths.AddRows(rows, record, now);
 
             rows.Add(["certificate", certificate.Describe(now)]);
             if (ctx.DataFormat == OutputFormat.Table)

@@ -54,6 +54,12 @@ public sealed class RedisKeys
 
     // Routing depth (issue 15): path routes, sticky sessions, health checks, per-route forwarding limits.
     public const string StripPrefixField = "strip_prefix";
+
+    /// <summary>On a path route, <c>1</c>: the prefix matches only the exact path (Ingress pathType Exact), not what lies under it.</summary>
+    public const string PathExactField = "path_exact";
+
+    /// <summary>The largest backend weight accepted in <c>entrance:weights:&lt;route name&gt;</c>.</summary>
+    public const int MaxWeight = 10_000;
     public const string StickyField = "sticky";
     public const string StickyOnField = "sticky_on";
     public const string HealthPathField = "health_path";
@@ -144,9 +150,15 @@ public sealed class RedisKeys
         Prefix + NativeDeadPart + "*",
         Prefix + FrontendPart + "*",
         Prefix + HipacheDeadPart + "*",
+        Prefix + PathsPart + "*",
+        Prefix + WeightsPart + "*",
+        Prefix + ExpiryPart + "*",
     ];
 
-    /// <summary>The route name a schema key belongs to, or null when the key is not a route key.</summary>
+    /// <summary>
+    /// The route name a schema key belongs to, or null when the key is not a route key. A path route's keys give its
+    /// full name (<c>host/api</c>); routers drop the cached host <c>host</c> for it (see <c>RoutePath.HostOf</c>).
+    /// </summary>
     public string? RouteNameOf(ReadOnlySpan<char> key)
     {
         if (!key.StartsWith(Prefix, StringComparison.Ordinal))
@@ -155,7 +167,7 @@ public sealed class RedisKeys
         }
 
         key = key[Prefix.Length..];
-        ReadOnlySpan<string> parts = [BackendsPart, SettingsPart, NativeDeadPart, FrontendPart, HipacheDeadPart];
+        ReadOnlySpan<string> parts = [BackendsPart, SettingsPart, NativeDeadPart, FrontendPart, HipacheDeadPart, PathsPart, WeightsPart, ExpiryPart];
         foreach (var part in parts)
         {
             if (key.StartsWith(part, StringComparison.Ordinal) && key.Length > part.Length)

@@ -7,7 +7,7 @@ namespace Entrance.Core.Store;
 /// <summary>The route schema read from Redis: <see cref="IRouteStore"/> and <see cref="IRouteChangeFeed"/> over one connection.</summary>
 public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
 {
-    private const int KeysPerCandidate = 5;
+    private const int KeysPerCandidate = 8;
 
     private readonly RedisConnection _connection;
     private readonly ConnectionMultiplexer _redis;
@@ -39,10 +39,20 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
             keys[k + 2] = _keys.NativeDead(name);
             keys[k + 3] = _keys.Frontend(name);
             keys[k + 4] = _keys.HipacheDead(name);
+            keys[k + 5] = _keys.Paths(name);
+            keys[k + 6] = _keys.Weights(name);
+            keys[k + 7] = _keys.Expiry(name);
         }
 
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        RedisValue[] args = [now];
+        var args = new RedisValue[2 + candidates.Length];
+        args[0] = now;
+        args[1] = _keys.Prefix;
+        for (var i = 0; i < candidates.Length; i++)
+        {
+            args[2 + i] = candidates[i];
+        }
+
         var db = _redis.GetDatabase(_database);
         RedisResult result;
         try
@@ -204,16 +214,19 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
 
     private RouteRecord Parse(string[] candidates, RedisKey[] keys, RedisResult[] parts, long now)
     {
+        var record = ParseRoute(candidates, keys, parts, now);
+        var problems = new List<string>();
+        var paths = parts.Length > 8 ? ResolveExtras.Paths((RedisResult[])parts[8]!, record, _keys.Prefix, problems) : [];
+        record = parts.Length > 7 ? ResolveExtras.WithExtras(record, (string[])parts[6]!, (string[])parts[7]!, problems) : record;
+        return paths.Length == 0 ? record : record with { Paths = paths };
+    }
+
+    private static RouteRecord ParseRoute(string[] candidates, RedisKey[] keys, RedisResult[] parts, long now)
+    {
         var schemaName = (string)parts[0]!;
         var candidate = (int)(long)parts[1] - 1;
         var urls = (string[])parts[2]!;
-        var settingsFlat = (string[])parts[3]!;
-        var settings = new Dictionary<string, string>(settingsFlat.Length / 2, StringComparer.Ordinal);
-        for (var i = 0; i + 1 < settingsFlat.Length; i += 2)
-        {
-            settings[settingsFlat[i]] = settingsFlat[i + 1];
-        }
-
+        var settings = Settings((string[])parts[3]!);
         var routeName = candidates[candidate];
         var deadRaw = (string[])parts[4]!;
         switch (schemaName)
@@ -221,17 +234,7 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
             case "native":
             {
                 Array.Sort(urls, StringComparer.Ordinal); // SMEMBERS order is arbitrary; keep indexes stable.
-                var dead = new List<DeadMark>(deadRaw.Length / 2);
-                for (var i = 0; i + 1 < deadRaw.Length; i += 2)
-                {
-                    var index = Array.IndexOf(urls, deadRaw[i]);
-                    if (index >= 0 && TryParseExpiry(deadRaw[i + 1], out var expiry))
-                    {
-                        dead.Add(new DeadMark(deadRaw[i], index, expiry));
-                    }
-                }
-
-                return new RouteRecord(routeName, (string)keys[candidate * KeysPerCandidate]!, RouteSchema.Native, urls, settings, dead);
+                return new RouteRecord(routeName, (string)keys[candidate * KeysPerCandidate]!, RouteSchema.Native, urls, settings, NativeDead(urls, deadRaw));
             }
 
             case "hipache":
@@ -257,6 +260,34 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
             default:
                 return new RouteRecord(routeName, (string)keys[candidate * KeysPerCandidate + 1]!, RouteSchema.Declared, [], settings, []);
         }
+    }
+
+    /// <summary>A flat HGETALL answer as a dictionary.</summary>
+    internal static Dictionary<string, string> Settings(string[] flat)
+    {
+        var settings = new Dictionary<string, string>(flat.Length / 2, StringComparer.Ordinal);
+        for (var i = 0; i + 1 < flat.Length; i += 2)
+        {
+            settings[flat[i]] = flat[i + 1];
+        }
+
+        return settings;
+    }
+
+    /// <summary>Native dead marks (<c>url, expiry, ...</c>) of sorted <paramref name="urls"/>.</summary>
+    internal static List<DeadMark> NativeDead(string[] urls, string[] deadRaw)
+    {
+        var dead = new List<DeadMark>(deadRaw.Length / 2);
+        for (var i = 0; i + 1 < deadRaw.Length; i += 2)
+        {
+            var index = Array.IndexOf(urls, deadRaw[i]);
+            if (index >= 0 && TryParseExpiry(deadRaw[i + 1], out var expiry))
+            {
+                dead.Add(new DeadMark(deadRaw[i], index, expiry));
+            }
+        }
+
+        return dead;
     }
 
     /// <summary>A ZSET score as Lua returns it: a number, or <c>inf</c> for a mark written to never expire.</summary>

@@ -11,6 +11,9 @@ public sealed record RouteData(
     IReadOnlyDictionary<string, string> Settings,
     string? Owner)
 {
+    /// <summary>Backend URL → weight as stored in <c>entrance:weights</c> (integers only; absent backends weigh 1).</summary>
+    public IReadOnlyDictionary<string, int> Weights { get; init; } = new Dictionary<string, int>();
+
     public bool HasNative => NativeBackends.Count > 0;
 
     public bool HasHipache => HipacheBackends is not null;

@@ -1,8 +1,12 @@
+using Entrance.Core.Hosts;
 using StackExchange.Redis;
 
 namespace Entrance.Core.Store;
 
 public sealed record AddBackendsResult(RouteSchema Schema, IReadOnlyList<string> Added);
+
+/// <summary>A write Redis refused for a reason a person can act on (a TTL on a hipache frontend...).</summary>
+public sealed class RouteWriteRefusedException(string message) : Exception(message);
 
 public sealed record RemoveBackendsResult(IReadOnlyList<string> Removed, int NativeLeft, int HipacheLeft);
 
@@ -12,19 +16,40 @@ public sealed record RemoveBackendsResult(IReadOnlyList<string> Removed, int Nat
 /// </summary>
 public sealed class RouteEditor(RedisConnection redis)
 {
-    public async Task<AddBackendsResult> AddBackendsAsync(string name, IReadOnlyList<string> urls)
+    /// <param name="weight">Sets the backends' weight (0..10000); null leaves their weights as they are.</param>
+    /// <param name="ttl">Registers the backends for this long from now by Redis's clock (adding again extends it); null makes them permanent.</param>
+    public async Task<AddBackendsResult> AddBackendsAsync(string name, IReadOnlyList<string> urls, int? weight = null, TimeSpan? ttl = null)
     {
         var keys = redis.Keys;
-        var result = (RedisResult[])(await RedisScript.AddBackends.EvaluateAsync(redis.Db, [keys.Backends(name), keys.Frontend(name), keys.ChangedChannel], Args(name, urls)).ConfigureAwait(false))!;
-        var schema = (string)result[0]! == "hipache" ? RouteSchema.Hipache : RouteSchema.Native;
+        var (host, prefix) = RoutePath.Split(name);
+        RedisKey[] k = [keys.Backends(name), keys.Frontend(name), keys.ChangedChannel, keys.Paths(host), keys.Weights(name), keys.Expiry(name)];
+        var args = Args(name, urls, 4);
+        args[1] = prefix ?? string.Empty;
+        args[2] = weight is { } w ? w : string.Empty;
+        args[3] = ttl is { } t ? (long)t.TotalMilliseconds : string.Empty;
+        var result = (RedisResult[])(await RedisScript.AddBackends.EvaluateAsync(redis.Db, k, args).ConfigureAwait(false))!;
+        var status = (string)result[0]!;
+        if (status.StartsWith("error:", StringComparison.Ordinal))
+        {
+            throw new RouteWriteRefusedException(status["error:".Length..]);
+        }
+
+        var schema = status == "hipache" ? RouteSchema.Hipache : RouteSchema.Native;
         return new AddBackendsResult(schema, result.Skip(1).Select(r => (string)r!).ToArray());
     }
 
     public async Task<RemoveBackendsResult> RemoveBackendsAsync(string name, IReadOnlyList<string> urls)
     {
         var keys = redis.Keys;
-        RedisKey[] k = [keys.Backends(name), keys.NativeDead(name), keys.Frontend(name), keys.HipacheDead(name), keys.ChangedChannel];
-        var result = (RedisResult[])(await RedisScript.RemoveBackends.EvaluateAsync(redis.Db, k, Args(name, urls)).ConfigureAwait(false))!;
+        var (host, prefix) = RoutePath.Split(name);
+        RedisKey[] k =
+        [
+            keys.Backends(name), keys.NativeDead(name), keys.Frontend(name), keys.HipacheDead(name), keys.ChangedChannel,
+            keys.Paths(host), keys.Weights(name), keys.Expiry(name), keys.Settings(name),
+        ];
+        var args = Args(name, urls, 2);
+        args[1] = prefix ?? string.Empty;
+        var result = (RedisResult[])(await RedisScript.RemoveBackends.EvaluateAsync(redis.Db, k, args).ConfigureAwait(false))!;
 
         // removed..., '|', native backends left, hipache backends left
         var removed = result.Take(result.Length - 3).Select(r => (string)r!).ToArray();
@@ -34,7 +59,8 @@ public sealed class RouteEditor(RedisConnection redis)
     /// <summary>Sets settings fields (an empty value deletes one); returns how many changed.</summary>
     public async Task<int> SetSettingsAsync(string name, IReadOnlyDictionary<string, string> settings)
     {
-        var args = new List<RedisValue> { name };
+        var (host, prefix) = RoutePath.Split(name);
+        var args = new List<RedisValue> { name, prefix ?? string.Empty };
         foreach (var (field, value) in settings)
         {
             args.Add(field);
@@ -42,17 +68,18 @@ public sealed class RouteEditor(RedisConnection redis)
         }
 
         var keys = redis.Keys;
-        var result = await RedisScript.SetSettings.EvaluateAsync(redis.Db, [keys.Settings(name), keys.ChangedChannel], args.ToArray()).ConfigureAwait(false);
+        var result = await RedisScript.SetSettings.EvaluateAsync(redis.Db, [keys.Settings(name), keys.ChangedChannel, keys.Paths(host), keys.Backends(name)], args.ToArray()).ConfigureAwait(false);
         return (int)result;
     }
 
-    private static RedisValue[] Args(string name, IReadOnlyList<string> urls)
+    /// <summary>The name, <paramref name="fixedCount"/> - 1 slots for the caller, then the URLs.</summary>
+    private static RedisValue[] Args(string name, IReadOnlyList<string> urls, int fixedCount)
     {
-        var args = new RedisValue[urls.Count + 1];
+        var args = new RedisValue[urls.Count + fixedCount];
         args[0] = name;
         for (var i = 0; i < urls.Count; i++)
         {
-            args[i + 1] = urls[i];
+            args[i + fixedCount] = urls[i];
         }
 
         return args;

@@ -32,11 +32,13 @@ public sealed class RouteReader(RedisConnection redis)
         var members = new Task<RedisValue[]>[names.Count];
         var settings = new Task<HashEntry[]>[names.Count];
         var frontends = new Task<RedisValue[]>[names.Count];
+        var weights = new Task<HashEntry[]>[names.Count];
         for (var i = 0; i < names.Count; i++)
         {
             members[i] = db.SetMembersAsync(keys.Backends(names[i]));
             settings[i] = db.HashGetAllAsync(keys.Settings(names[i]));
             frontends[i] = db.ListRangeAsync(keys.Frontend(names[i]));
+            weights[i] = db.HashGetAllAsync(keys.Weights(names[i]));
         }
 
         var ownerMap = (await owners.ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
@@ -47,7 +49,16 @@ public sealed class RouteReader(RedisConnection redis)
             var hash = (await settings[i].ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
             var list = await frontends[i].ConfigureAwait(false);
             string[]? hipache = list.Length > 0 ? list.Skip(1).Select(v => (string)v!).ToArray() : null;
-            result[i] = new RouteData(names[i], native, hipache, list.Length > 0 ? (string?)list[0] : null, hash, ownerMap.GetValueOrDefault(names[i]));
+            var weightMap = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var e in await weights[i].ConfigureAwait(false))
+            {
+                if (int.TryParse((string?)e.Value, out var w))
+                {
+                    weightMap[(string)e.Name!] = w;
+                }
+            }
+
+            result[i] = new RouteData(names[i], native, hipache, list.Length > 0 ? (string?)list[0] : null, hash, ownerMap.GetValueOrDefault(names[i])) { Weights = weightMap };
         }
 
         return result;

@@ -1,3 +1,4 @@
+using Entrance.Core.Hosts;
 using Entrance.Core.Schema;
 using StackExchange.Redis;
 
@@ -14,7 +15,14 @@ public enum OwnershipMode
 }
 
 /// <summary>A route as a writer wants it under a route name: exactly these backends and settings (an empty setting value deletes it).</summary>
-public sealed record RouteSpec(string Name, IReadOnlyCollection<string> Backends, IReadOnlyDictionary<string, string> Settings);
+public sealed record RouteSpec(string Name, IReadOnlyCollection<string> Backends, IReadOnlyDictionary<string, string> Settings)
+{
+    /// <summary>Backend URL → weight 0..10000 for backends that do not weigh 1 (the others' weights are removed).</summary>
+    public IReadOnlyDictionary<string, int> Weights { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>When set, every backend expires this long after the write, by Redis's clock; null: permanent.</summary>
+    public TimeSpan? Ttl { get; init; }
+}
 
 /// <summary>What a write did. <see cref="Conflict"/> names the current owner (<c>manual</c> for hand-written) when nothing was written.</summary>
 public sealed record RouteWriteResult(string Name, IReadOnlyList<string> Added, IReadOnlyList<string> Removed, int SettingsChanged, string? Conflict)
@@ -70,12 +78,13 @@ public sealed class RouteWriter(RedisConnection redis)
     /// </summary>
     public async Task<RemoveResult> RemoveAsync(string name, string? requiredOwner, bool includeHipache)
     {
+        var (host, prefix) = RoutePath.Split(name);
         RedisKey[] k =
         [
             keys.Backends(name), keys.Settings(name), keys.NativeDead(name), keys.Owners,
-            keys.Frontend(name), keys.HipacheDead(name), keys.ChangedChannel,
+            keys.Frontend(name), keys.HipacheDead(name), keys.ChangedChannel, keys.Paths(host), keys.Weights(name), keys.Expiry(name),
         ];
-        var result = await RedisScript.RemoveHost.EvaluateAsync(redis.Db, k, [name, requiredOwner ?? string.Empty, includeHipache ? "1" : "0"]).ConfigureAwait(false);
+        var result = await RedisScript.RemoveHost.EvaluateAsync(redis.Db, k, [name, requiredOwner ?? string.Empty, includeHipache ? "1" : "0", prefix ?? string.Empty]).ConfigureAwait(false);
         var status = (string)result!;
         return status switch
         {
@@ -92,11 +101,13 @@ public sealed class RouteWriter(RedisConnection redis)
         return entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
     }
 
-    private RedisKey[] ApplyKeys(string name) => [keys.Backends(name), keys.Settings(name), keys.Owners, keys.ChangedChannel];
+    private RedisKey[] ApplyKeys(string name) =>
+        [keys.Backends(name), keys.Settings(name), keys.Owners, keys.ChangedChannel, keys.Paths(RoutePath.HostOf(name)), keys.Weights(name), keys.Expiry(name)];
 
     private static RedisValue[] ApplyArgs(RouteSpec spec, string owner, OwnershipMode mode)
     {
-        var args = new RedisValue[4 + spec.Settings.Count * 2 + spec.Backends.Count];
+        var weights = spec.Weights.Where(w => w.Value != 1).ToArray();
+        var args = new RedisValue[4 + spec.Settings.Count * 2 + 3 + weights.Length * 2 + spec.Backends.Count];
         args[0] = spec.Name;
         args[1] = owner;
         args[2] = mode == OwnershipMode.OwnedOnly ? "owned-only" : "claim";
@@ -108,6 +119,15 @@ public sealed class RouteWriter(RedisConnection redis)
             args[i++] = value;
         }
 
+        args[i++] = RoutePath.Split(spec.Name).Prefix ?? string.Empty;
+        args[i++] = weights.Length;
+        foreach (var (url, weight) in weights)
+        {
+            args[i++] = url;
+            args[i++] = weight;
+        }
+
+        args[i++] = spec.Ttl is { } ttl ? (long)ttl.TotalMilliseconds : string.Empty;
         foreach (var url in spec.Backends)
         {
             args[i++] = url;

@@ -157,10 +157,12 @@ public sealed class RouteReport(RouteCache cache, CertificateCache certificates,
                     }
 
                     json.WriteNumber("inFlight", backend.InFlight);
+                    RouteReportPaths.WriteBackendExtras(json, entry, i);
                     json.WriteEndObject();
                 }
 
                 json.WriteEndArray();
+                RouteReportPaths.WritePaths(json, entry, nowUnix);
             }
 
             WriteCertificate(json, report);
@@ -208,9 +210,10 @@ public sealed class RouteReport(RouteCache cache, CertificateCache certificates,
             var deadUntil = entry.DeadUntil(i);
             text.Append("  ").Append(entry.Backends[i].Url.PadRight(40)).Append(' ')
                 .Append(deadUntil > nowUnix ? "dead until " + DeadUntilText(deadUntil) : "alive")
-                .Append(", in flight ").Append(entry.Backends[i].InFlight).Append('\n');
+                .Append(", in flight ").Append(entry.Backends[i].InFlight).Append(RouteReportPaths.Extras(entry, i)).Append('\n');
         }
 
+        RouteReportPaths.AppendPaths(text, entry, nowUnix);
         return Encoding.UTF8.GetBytes(text.ToString());
     }
 

@@ -107,6 +107,8 @@ public sealed class ProxyPipeline(
             return;
         }
 
+        route = PathRoutes.Select(context, route, out var unstripped);
+
         request.RouteName = route.Record.RouteName;
         request.MatchedKey = route.Record.MatchedKey;
         if (route.Record.Problem is not null)
@@ -140,7 +142,14 @@ public sealed class ProxyPipeline(
             return;
         }
 
-        await ForwardAsync(context, request, route);
+        try
+        {
+            await ForwardAsync(context, request, route);
+        }
+        finally
+        {
+            PathRoutes.Restore(context, unstripped);
+        }
     }
 
     private static Task FailAsync(HttpContext context, ProxyRequest request, ErrorPage page)
@@ -157,7 +166,8 @@ public sealed class ProxyPipeline(
             var backend = Pick(route, tried);
             if (backend is null)
             {
-                await FailAsync(context, request, ErrorPages.BackendUnreachable); // every backend tried
+                // Every backend tried, or (first attempt) every registration expired.
+                await FailAsync(context, request, tried is null ? ErrorPages.NoBackends : ErrorPages.BackendUnreachable);
                 return;
             }
 
@@ -253,11 +263,11 @@ public sealed class ProxyPipeline(
 
         if (tried is null)
         {
-            return route.Policy.Pick(route, live);
+            return live.Length == 0 ? null : route.Policy.Pick(route, live);
         }
 
         // A retry: any live backend not tried yet; when the live ones are exhausted, the rest of them.
-        var untried = Untried(live, tried) ?? Untried(route.Backends, tried);
+        var untried = Untried(live, tried) ?? Untried(route.Unexpired(), tried);
         return untried is null ? null : route.Policy.Pick(route, untried);
     }
 

@@ -10,7 +10,7 @@ public sealed class BackendRegistry : IDisposable
 {
     private static readonly TimeSpan IdleLimit = TimeSpan.FromMinutes(10);
 
-    private readonly ConcurrentDictionary<string, BackendState> _states = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Url, int Weight), BackendState> _states = new();
     private readonly TimeProvider _time;
     private readonly ITimer _sweep;
 
@@ -20,16 +20,20 @@ public sealed class BackendRegistry : IDisposable
         _sweep = _time.CreateTimer(static s => ((BackendRegistry)s!).Sweep(), this, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
     }
 
-    public BackendState Get(string url) => _states.GetOrAdd(url, static (u, time) => new BackendState(u, time), _time);
+    public BackendState Get(string url) => Get(url, 1);
+
+    /// <summary>The state of a URL at a weight (see <see cref="BackendState"/>: one per URL and weight).</summary>
+    public BackendState Get(string url, int weight) =>
+        _states.GetOrAdd((url, weight), static (k, time) => new BackendState(k.Url, time, k.Weight), _time);
 
     internal void Sweep()
     {
         var cutoff = _time.GetMonotonicMs() - (long)IdleLimit.TotalMilliseconds;
-        foreach (var (url, state) in _states)
+        foreach (var (key, state) in _states)
         {
             if (state.InFlight == 0 && state.LastUsedMs < cutoff)
             {
-                _states.TryRemove(new KeyValuePair<string, BackendState>(url, state));
+                _states.TryRemove(new KeyValuePair<(string, int), BackendState>(key, state));
             }
         }
     }

@@ -1,15 +1,19 @@
 namespace Entrance.Router.Routing;
 
-/// <summary>One backend URL as the router sees it: shared by every host that routes to it, so in-flight counts are per backend.</summary>
+/// <summary>
+/// One backend URL at one weight as the router sees it: shared by every route that gives it that weight, so in-flight
+/// counts are per backend (a URL weighted differently by two routes has one state per weight).
+/// </summary>
 public sealed class BackendState
 {
     private readonly TimeProvider _time;
     private int _inFlight;
     private long _lastUsedMs;
 
-    public BackendState(string url, TimeProvider? time = null)
+    public BackendState(string url, TimeProvider? time = null, int weight = 1)
     {
         Url = url;
+        Weight = weight;
         IsHttps = url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
         ForwardPrefix = IsHttps ? PlainPrefix(url) : url;
         _time = time ?? TimeProvider.System;
@@ -27,6 +31,9 @@ public sealed class BackendState
     /// the TLS clients do TLS in their connect callback (to get the backend's name as SNI, not the client's Host).
     /// </summary>
     public string ForwardPrefix { get; }
+
+    /// <summary>Its share of its routes' traffic relative to the others' (<c>entrance:weights</c>; 1 by default); 0: drained, never picked while another can be.</summary>
+    public int Weight { get; }
 
     public int InFlight => Volatile.Read(ref _inFlight);
 

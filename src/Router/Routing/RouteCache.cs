@@ -17,6 +17,7 @@ public sealed class RouteCache : IDisposable
 {
     private readonly MemoryCache _cache;
     private readonly SingleFlight<RouteLookup> _singleFlight = new();
+    private readonly RouteDataWarnings _dataWarnings = new();
     private readonly GuardedLookups _lookups;
     private readonly IRouteStore _store;
     private readonly BackendRegistry _backends;
@@ -116,8 +117,12 @@ public sealed class RouteCache : IDisposable
             return;
         }
 
-        var name = change.RouteName!;
-        if (HostName.IsWildcard(name))
+        var name = RoutePath.HostOf(change.RouteName!); // a path route's change reaches its host's entry, which holds every path
+        if (name == HostName.CatchAll)
+        {
+            MarkStaleWhere(static (_, _) => true, string.Empty);
+        }
+        else if (HostName.IsWildcard(name))
         {
             MarkStaleWhere(static (host, n) => HostName.Tries(host, n), name);
         }
@@ -141,6 +146,7 @@ public sealed class RouteCache : IDisposable
     private async Task<RouteLookup> LookupAsync(string host, CacheSlot<RouteEntry>? previous)
     {
         var generation = Interlocked.Read(ref _generation);
+        var askedAt = _time.GetMonotonicMs(); // registration expiry counts from here: an answer's age only shortens it
         RouteRecord? record;
         try
         {
@@ -152,7 +158,7 @@ public sealed class RouteCache : IDisposable
             return new RouteLookup(previous.Entry, RouteLookupSource.Stale, previous);
         }
 
-        var entry = record is null ? null : Build(host, record);
+        var entry = record is null ? null : Build(host, record, askedAt);
         var now = _time.GetMonotonicMs();
         var ttlMs = Interlocked.Read(ref _ttlMs);
         var fresh = Interlocked.Read(ref _generation) == generation ? now + Jittered(ttlMs) : 0;
@@ -175,11 +181,27 @@ public sealed class RouteCache : IDisposable
     /// <summary>Up to 10% less than the TTL, so hosts cached together do not all expire together.</summary>
     private static long Jittered(long ttlMs) => ttlMs - Random.Shared.NextInt64(ttlMs / 10 + 1);
 
-    private RouteEntry Build(string host, RouteRecord record)
+    private RouteEntry Build(string host, RouteRecord record, long askedAtMs)
     {
+        if (record.Problems.Count > 0 && _dataWarnings.ShouldWarn(record.RouteName, _time.GetMonotonicMs()))
+        {
+            _logger.LogWarning("Route {Route} has data the router ignores: {Problems}", record.RouteName, string.Join("; ", record.Problems));
+        }
+
+        RouteEntry[]? paths = null;
+        if (record.Paths.Count > 0)
+        {
+            paths = new RouteEntry[record.Paths.Count];
+            for (var i = 0; i < paths.Length; i++)
+            {
+                paths[i] = Build(host, record.Paths[i], askedAtMs);
+            }
+        }
+
         var backends = new List<BackendState>(record.Backends.Count);
         var indexes = new List<int>(record.Backends.Count);
         var deadUntil = new List<long>(record.Backends.Count);
+        var expiresAt = record.ExpiresInMs.Count > 0 ? new List<long>(record.Backends.Count) : null;
         for (var i = 0; i < record.Backends.Count; i++)
         {
             var url = record.Backends[i];
@@ -189,7 +211,7 @@ public sealed class RouteCache : IDisposable
                 continue;
             }
 
-            backends.Add(_backends.Get(url));
+            backends.Add(_backends.Get(url, record.Weights.Count > 0 ? record.Weights[i] : 1));
             indexes.Add(i);
             var until = 0L;
             foreach (var mark in record.Dead)
@@ -201,9 +223,15 @@ public sealed class RouteCache : IDisposable
             }
 
             deadUntil.Add(until);
+            if (expiresAt is not null)
+            {
+                var left = record.ExpiresInMs[i];
+                expiresAt.Add(left == long.MaxValue ? long.MaxValue : askedAtMs + left);
+            }
         }
 
-        var entry = new RouteEntry(record, [.. backends], [.. indexes], [.. deadUntil], _policies.Get(record.LoadBalancing, host));
+        var entry = new RouteEntry(record, [.. backends], [.. indexes], [.. deadUntil], _policies.Get(record.LoadBalancing, host),
+            expiresAt is null ? null : [.. expiresAt], _time, paths);
         if (entry.Tls.Problem is { } problem)
         {
             _logger.LogWarning("Route {Route} has unusable HTTPS settings: {Problem}", record.RouteName, problem);

@@ -105,16 +105,16 @@ public sealed class RouteMapper(string ingressClass)
                 foreach (var path in rule.Http?.Paths ?? [])
                 {
                     var p = string.IsNullOrEmpty(path.Path) ? "/" : path.Path;
-                    if (p != "/" || path.PathType is not ("Prefix" or "ImplementationSpecific"))
+                    if (!IngressPaths.TryRouteName(name, p, path.PathType, out var routeName, out var exact, out var pathError))
                     {
-                        warnings.Add($"{source}: host {name} path '{p}' ({path.PathType}) skipped: only the path / with pathType Prefix or ImplementationSpecific is routed for now");
+                        warnings.Add($"{source}: host {name} path '{p}' ({path.PathType}) skipped: {pathError}");
                         continue;
                     }
 
                     var backendService = path.Backend?.Service;
                     if (backendService?.Name is not { Length: > 0 } serviceName)
                     {
-                        warnings.Add($"{source}: host {name} path / has no service backend; skipped");
+                        warnings.Add($"{source}: host {name} path {p} has no service backend; skipped");
                         continue;
                     }
 
@@ -139,7 +139,7 @@ public sealed class RouteMapper(string ingressClass)
                         }
                     }
 
-                    Claim(new DesiredRoute(name, backends, Settings(source, lb), source));
+                    Claim(new DesiredRoute(routeName, backends, IngressPaths.WithPathSettings(Settings(source, lb), routeName, exact), source));
                 }
             }
         }

@@ -16,7 +16,9 @@ public class RedisKeysTests
         Assert.Equal("entrance:changed", keys.ChangedChannel);
         Assert.Equal("dead", keys.DeadChannel);
         Assert.Equal("entrance:owners", keys.Owners);
-        Assert.Equal(["entrance:backends:*", "entrance:host:*", "entrance:dead:*", "frontend:*", "dead:*"], keys.RoutePatterns);
+        Assert.Equal(
+            ["entrance:backends:*", "entrance:host:*", "entrance:dead:*", "frontend:*", "dead:*", "entrance:paths:*", "entrance:weights:*", "entrance:expiry:*"],
+            keys.RoutePatterns);
     }
 
     [Fact]
@@ -28,7 +30,9 @@ public class RedisKeysTests
         Assert.Equal("t1:entrance:changed", keys.ChangedChannel);
         Assert.Equal("t1:dead", keys.DeadChannel);
         Assert.Equal("t1:entrance:owners", keys.Owners);
-        Assert.Equal(["t1:entrance:backends:*", "t1:entrance:host:*", "t1:entrance:dead:*", "t1:frontend:*", "t1:dead:*"], keys.RoutePatterns);
+        Assert.Equal(
+            ["t1:entrance:backends:*", "t1:entrance:host:*", "t1:entrance:dead:*", "t1:frontend:*", "t1:dead:*", "t1:entrance:paths:*", "t1:entrance:weights:*", "t1:entrance:expiry:*"],
+            keys.RoutePatterns);
     }
 
     [Theory]
@@ -37,6 +41,10 @@ public class RedisKeysTests
     [InlineData("", "entrance:dead:a.com", "a.com")]
     [InlineData("", "frontend:a.com", "a.com")]
     [InlineData("", "dead:a.com", "a.com")]
+    [InlineData("", "entrance:backends:a.com/api", "a.com/api")]
+    [InlineData("", "entrance:paths:a.com", "a.com")]
+    [InlineData("", "entrance:weights:*.a.com/api", "*.a.com/api")]
+    [InlineData("", "entrance:expiry:a.com", "a.com")]
     [InlineData("", "entrance:owners", null)]
     [InlineData("", "entrance:backends:", null)]
     [InlineData("p:", "p:frontend:a.com", "a.com")]

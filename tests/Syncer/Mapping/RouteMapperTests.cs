@@ -139,19 +139,43 @@ public class RouteMapperTests
     }
 
     [Fact]
-    public void Map_IngressOtherClassOrOtherPath_IsSkippedWithOneWarningPerPath()
+    public void Map_IngressOtherClassOrUnroutablePath_IsSkippedWithOneWarningPerPath()
     {
         var result = Map(
             [Service("shop", "web", null)],
             [],
             [
                 Ingress("shop", "nginx", "nginx", new Rule("n.example.com", "web", 80)),
-                Ingress("shop", "paths", "entrance", new Rule("p.example.com", "web", 80, Path: "/api"), new Rule("e.example.com", "web", 80, PathType: "Exact")),
+                Ingress("shop", "paths", "entrance", new Rule("p.example.com", "web", 80, Path: "/a/../b"), new Rule("e.example.com", "web", 80, PathType: "Exact")),
             ]);
 
         Assert.Empty(result.Routes);
         Assert.Equal(2, result.Warnings.Count);
-        Assert.All(result.Warnings, w => Assert.Contains("only the path /", w));
+        Assert.Contains(result.Warnings, w => w.Contains("path '/a/../b'") && w.Contains(".. segment"));
+        Assert.Contains(result.Warnings, w => w.Contains("Exact /"));
+    }
+
+    [Fact]
+    public void Map_IngressPrefixAndExactPaths_BecomePathRoutes()
+    {
+        var ingress = Ingress("shop", "ing", "entrance",
+            new Rule("shop.example.com", "web", 80),
+            new Rule("shop.example.com", "web", "admin", Path: "/api/"),
+            new Rule("shop.example.com", "web", "admin", Path: "/login", PathType: "Exact"),
+            new Rule("shop.example.com", "web", 80, Path: "/Docs", PathType: "ImplementationSpecific"));
+
+        var result = Map(
+            [Service("shop", "web", null, null, ("http", 80), ("admin", 9000))],
+            [Slice("shop", "web-1", "web", "IPv4", [("http", 8080), ("admin", 9090)], new Ep("10.0.0.1"))],
+            [ingress]);
+
+        Assert.Equal(["http://10.0.0.1:8080"], result.Routes["shop.example.com"].Backends);
+        Assert.Equal(["http://10.0.0.1:9090"], result.Routes["shop.example.com/api"].Backends); // Prefix /api/ is /api
+        Assert.Equal(string.Empty, result.Routes["shop.example.com/api"].Settings["path_exact"]);
+        Assert.Equal("1", result.Routes["shop.example.com/login"].Settings["path_exact"]);
+        Assert.True(result.Routes.ContainsKey("shop.example.com/Docs")); // paths keep their case
+        Assert.False(result.Routes["shop.example.com"].Settings.ContainsKey("path_exact"));
+        Assert.Empty(result.Warnings);
     }
 
     [Fact]

@@ -305,7 +305,7 @@ public class SyncEngineTests(RedisFixture redis) : IClassFixture<RedisFixture>, 
     {
         await Redis.CliAsync("SADD", "entrance:backends:taken.example.com", "http://192.0.2.1:80");
         _api.Upsert(ApiKind.Services, Service("shop", "web", "taken.example.com"));
-        _api.Upsert(ApiKind.Ingresses, Ingress("shop", "ing", "entrance", new Rule("p.example.com", "web", 80, Path: "/api"), new Rule("ok.example.com", "web", 80)));
+        _api.Upsert(ApiKind.Ingresses, Ingress("shop", "ing", "entrance", new Rule("p.example.com", "web", 80, Path: "/a/../b"), new Rule("ok.example.com", "web", 80)));
         var syncer = await StartSyncerAsync("--Syncer:ResyncInterval", "00:00:00.300");
         for (var i = 0; i < 5; i++)
         {
@@ -316,7 +316,7 @@ public class SyncEngineTests(RedisFixture redis) : IClassFixture<RedisFixture>, 
         await Eventually.TrueAsync(() => Task.FromResult(syncer.Runtime.Engine.Stats.FullResyncs >= 3), Within, "several full resyncs");
 
         var warnings = syncer.Logs.Entries.Where(e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning).Select(e => e.Message).ToList();
-        Assert.Single(warnings, w => w.Contains("path '/api'"));
+        Assert.Single(warnings, w => w.Contains("path '/a/../b'"));
         Assert.Single(warnings, w => w.Contains("conflict: host taken.example.com") && w.Contains("manual"));
         Assert.Equal(["http://192.0.2.1:80"], await MembersAsync("taken.example.com"));
     }
