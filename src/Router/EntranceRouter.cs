@@ -4,11 +4,15 @@ using Entrance.Router.Admin;
 using Entrance.Router.Configuration;
 using Entrance.Router.DebugHeaders;
 using Entrance.Router.DeadBackends;
+using Entrance.Router.Fleet;
+using Entrance.Router.HealthChecks;
 using Entrance.Router.Invalidation;
 using Entrance.Router.LoadBalancing;
 using Entrance.Router.Metrics;
+using Entrance.Router.Outliers;
 using Entrance.Router.Proxy;
 using Entrance.Router.Routing;
+using Entrance.Router.Sticky;
 using Entrance.Router.Store;
 using Entrance.Router.Tls;
 using Entrance.Router.Transport;
@@ -33,6 +37,10 @@ public static class EntranceRouter
             .AddRouteCache()
             .AddCertificates(builder.Configuration)
             .AddDeadBackends()
+            .AddOutlierDetection(builder.Configuration)
+            .AddStickySessions(builder.Configuration)
+            .AddFleet(builder.Configuration)
+            .AddActiveHealthChecks(builder.Configuration)
             .AddAccessLog(builder.Configuration)
             .AddDebugHeaders(builder.Configuration)
             .AddForwarding()

@@ -1,5 +1,6 @@
 using Entrance.Core.Store;
 using Entrance.Router.LoadBalancing;
+using Entrance.Router.Sticky;
 
 namespace Entrance.Router.Routing;
 
@@ -20,6 +21,7 @@ public sealed class RouteEntry
         _deadUntil = deadUntil;
         Policy = policy;
         Tls = RouteTlsSettings.From(record.Settings);
+        Sticky = StickySettings.From(record);
         _live = new LiveSet(backends, false, long.MinValue); // computed on the first pick, with the caller's clock
     }
 
@@ -31,6 +33,12 @@ public sealed class RouteEntry
 
     /// <summary>The route's HTTPS settings, parsed with the entry (once per cache fill).</summary>
     public RouteTlsSettings Tls { get; }
+
+    /// <summary>The route's sticky-session settings, parsed with the entry; <see cref="StickySettings.Off"/> when unset.</summary>
+    public StickySettings Sticky { get; }
+
+    /// <summary>The sticky cookie values of <see cref="Backends"/>, by index, made on first use (see <c>StickySessions</c>).</summary>
+    internal string[]? StickyTokens { get; set; }
 
     /// <summary>The client for this route's https:// backends, resolved on first use (see <c>BackendClients</c>).</summary>
     internal HttpMessageInvoker? TlsClient { get; set; }
