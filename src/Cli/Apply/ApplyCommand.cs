@@ -26,6 +26,8 @@ internal static class ApplyCommand
                 - host: shop.example.com
                   backends: ["http://10.0.0.5:8080", "http://10.0.0.6:8080"]
                   lb: round-robin
+                  sticky: 1                 # or a cookie name; sticky_on: JSESSIONID pins once the app sets it
+                  health_path: /healthz     # health_interval: 5s, health_timeout: 2s, health_fails: 3, health_passes: 2
 
             Examples:
               entrance apply -f routes.yaml
@@ -70,7 +72,7 @@ internal static class ApplyCommand
             return dryRun && plan.HasChanges ? ExitCodes.ChangesPending : ExitCodes.Ok;
         }
 
-        var specs = plan.Writes.Select(e => new RouteSpec(e.Host, e.Backends, new Dictionary<string, string> { [RedisKeys.LbField] = e.Lb ?? string.Empty })).ToList();
+        var specs = plan.Writes.Select(e => new RouteSpec(e.Host, e.Backends, new Dictionary<string, string>(e.Settings) { [RedisKeys.LbField] = e.Lb ?? string.Empty })).ToList();
         var results = await WriteAsync(ctx, writer, specs);
         var failures = results.Where(r => r.Conflict is not null).Select(r => $"{r.Name} was taken over by '{r.Conflict}' meanwhile; not written").ToList();
         var pruned = 0;
@@ -177,6 +179,11 @@ internal static class ApplyCommand
             foreach (var url in change.Removed)
             {
                 o.WriteLine($"    - {url}");
+            }
+
+            foreach (var setting in change.SettingsChanged)
+            {
+                o.WriteLine($"    ~ {setting}");
             }
 
             if (change.LbChanged)

@@ -1,12 +1,17 @@
 using System.Text.Json;
 using Entrance.Cli.Input;
+using Entrance.Core.Schema;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
 namespace Entrance.Cli.Apply;
 
 /// <summary>One route of an apply file, with where it was written for error messages. <see cref="Host"/> is the route name, named after the file's public <c>host:</c> key.</summary>
-public sealed record ApplyEntry(string Host, IReadOnlyList<string> Backends, string? Lb, int Line, int Column);
+public sealed record ApplyEntry(string Host, IReadOnlyList<string> Backends, string? Lb, int Line, int Column)
+{
+    /// <summary>The sticky-session and health-check fields (<see cref="BackendSettingRules.Fields"/>), each present: empty when the file leaves it out, so apply removes it.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = ApplyFile.NoSettings;
+}
 
 /// <summary>
 /// Reads an apply file (YAML, or the same shape in JSON) into hosts, checking everything before anything is written:
@@ -14,6 +19,8 @@ public sealed record ApplyEntry(string Host, IReadOnlyList<string> Backends, str
 /// </summary>
 public static class ApplyFile
 {
+    internal static readonly IReadOnlyDictionary<string, string> NoSettings = BackendSettingRules.Fields.ToDictionary(f => f, _ => string.Empty, StringComparer.Ordinal);
+
     public static IReadOnlyList<ApplyEntry> Parse(string text, string fileName)
     {
         var errors = new List<string>();
@@ -125,6 +132,7 @@ public static class ApplyFile
         parser.MoveNext();
         string? host = null;
         string? lb = null;
+        var settings = new Dictionary<string, string>(NoSettings, StringComparer.Ordinal);
         var backends = new List<string>();
         var hasBackends = false;
         while (!parser.TryConsume<MappingEnd>(out _))
@@ -182,6 +190,24 @@ public static class ApplyFile
 
                     parser.MoveNext();
                     break;
+                case var field when settings.ContainsKey(field) && value is Scalar scalar:
+                    // YAML's true/false read as sticky's 1/0, so "sticky: true" means what it says.
+                    var text = field == RedisKeys.StickyField && scalar.Value is "true" or "false" ? (scalar.Value == "true" ? "1" : "0") : scalar.Value;
+                    if (BackendSettingRules.Problem(field, text) is { } problem)
+                    {
+                        errors.Add($"{fileName}:{Position(value)}: {problem}");
+                    }
+                    else
+                    {
+                        settings[field] = text;
+                    }
+
+                    parser.MoveNext();
+                    break;
+                case var field when settings.ContainsKey(field):
+                    errors.Add($"{fileName}:{Position(value)}: '{field}' must be a single value");
+                    parser.SkipThisAndNestedEvents();
+                    break;
                 case "host" or "lb":
                     errors.Add($"{fileName}:{Position(value)}: '{key.Value}' must be a single value");
                     parser.SkipThisAndNestedEvents();
@@ -192,7 +218,7 @@ public static class ApplyFile
                     parser.SkipThisAndNestedEvents();
                     break;
                 default:
-                    errors.Add($"{fileName}:{Position(key)}: unknown key '{key.Value}' (expected host, backends, lb)");
+                    errors.Add($"{fileName}:{Position(key)}: unknown key '{key.Value}' (expected host, backends, lb, {string.Join(", ", BackendSettingRules.Fields)})");
                     parser.SkipThisAndNestedEvents();
                     break;
             }
@@ -221,7 +247,7 @@ public static class ApplyFile
         }
 
         seen[host] = item.Start.Line;
-        entries.Add(new ApplyEntry(host, backends, lb, (int)item.Start.Line, (int)item.Start.Column));
+        entries.Add(new ApplyEntry(host, backends, lb, (int)item.Start.Line, (int)item.Start.Column) { Settings = settings });
     }
 
     /// <summary>A mapping key: a scalar. A complex key is not an apply file.</summary>

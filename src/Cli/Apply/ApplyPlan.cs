@@ -21,6 +21,9 @@ public sealed record PlannedChange(
     bool ShadowsHipache)
 {
     public bool LbChanged => !string.Equals(LbFrom, LbTo, StringComparison.Ordinal);
+
+    /// <summary>Sticky-session and health-check fields that change, as <c>field: from -> to</c> (<c>unset</c> when absent).</summary>
+    public IReadOnlyList<string> SettingsChanged { get; init; } = [];
 }
 
 /// <summary>
@@ -66,7 +69,9 @@ public sealed class ApplyPlan
             }
 
             var wanted = entry.Backends.ToHashSet(StringComparer.Ordinal);
-            if (!route.HasNative && route.HasHipache && wanted.SetEquals(route.HipacheBackends!) && route.LoadBalancing == entry.Lb)
+            var settingsChanged = entry.Settings.Where(f => route.Settings.GetValueOrDefault(f.Key, string.Empty) != f.Value)
+                .Select(f => $"{f.Key}: {Shown(route.Settings.GetValueOrDefault(f.Key, string.Empty))} -> {Shown(f.Value)}").ToArray();
+            if (!route.HasNative && route.HasHipache && wanted.SetEquals(route.HipacheBackends!) && route.LoadBalancing == entry.Lb && settingsChanged.Length == 0)
             {
                 // Served from its hipache frontend exactly as listed (an exported hipache route): nothing to write.
                 unchanged++;
@@ -77,8 +82,8 @@ public sealed class ApplyPlan
             var removed = route.NativeBackends.Where(u => !wanted.Contains(u)).ToArray();
             var claimed = owner is null && !route.IsEmpty ? "manual" : null;
             var change = new PlannedChange(entry.Host, route.IsEmpty ? ChangeKind.Add : ChangeKind.Change, added, removed, route.LoadBalancing, entry.Lb, claimed,
-                ShadowsHipache: !route.HasNative && route.HasHipache);
-            if (added.Length == 0 && removed.Length == 0 && !change.LbChanged && claimed is null && !(route.IsEmpty && owner is null))
+                ShadowsHipache: !route.HasNative && route.HasHipache) { SettingsChanged = settingsChanged };
+            if (added.Length == 0 && removed.Length == 0 && !change.LbChanged && settingsChanged.Length == 0 && claimed is null && !(route.IsEmpty && owner is null))
             {
                 unchanged++;
                 continue;
@@ -100,4 +105,6 @@ public sealed class ApplyPlan
 
         return new ApplyPlan { Changes = changes, Writes = writes, Unchanged = unchanged, Conflicts = conflicts, Stale = stale };
     }
+
+    private static string Shown(string value) => value.Length == 0 ? "unset" : value;
 }

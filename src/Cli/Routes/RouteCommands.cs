@@ -177,34 +177,57 @@ internal static class RouteCommands
         {
             Description = $"Load-balancing policy: {string.Join(", ", RouteInput.Policies)}, or 'default' to use the router's default",
             HelpName = "policy",
-            Required = true,
         };
         lb.AcceptOnlyFromAmong([.. RouteInput.Policies, "default"]);
+        var backendSettings = new BackendSettingOptions();
         var command = new Command("set", """
-            Set per-host settings in entrance:host:<host>; publishes entrance:changed <host>.
+            Set per-host settings in entrance:host:<host>; publishes entrance:changed <host>. 'off' or 'default' removes a setting.
 
             Examples:
               entrance route set shop.example.com --lb round-robin
               entrance route set shop.example.com --lb default
+              entrance route set shop.example.com --sticky 1
+              entrance route set shop.example.com --health-path /healthz --health-interval 5s --health-fails 3
             """) { host, lb };
+        backendSettings.AddTo(command);
         factory.SetHandler(command, async (ctx, parse) =>
         {
             var name = RouteInput.RouteName(parse.GetValue(host));
-            var policy = parse.GetValue(lb)!;
+            var policy = parse.GetValue(lb);
+            var fields = backendSettings.Read(parse);
+            if (policy is null && fields.Count == 0)
+            {
+                throw new CliInputException("nothing to set: give --lb or a sticky/health option (see --help)");
+            }
+
+            if (policy is not null)
+            {
+                fields[RedisKeys.LbField] = policy == "default" ? string.Empty : policy;
+            }
+
             var redis = await ctx.RedisAsync();
             var current = (await new RouteReader(redis).ReadAsync([name]))[0];
             WarnIfManaged(ctx, current.Owner, name);
-            var changed = await new RouteEditor(redis).SetSettingsAsync(name, new Dictionary<string, string> { [RedisKeys.LbField] = policy == "default" ? string.Empty : policy });
+            var changed = await new RouteEditor(redis).SetSettingsAsync(name, fields);
             if (ctx.ReportFormat == OutputFormat.Json)
             {
-                ctx.Json(new { host = name, lb = policy == "default" ? null : policy, changed = changed > 0 });
+                ctx.Json(new { host = name, lb = policy == "default" ? null : policy, settings = fields, changed = changed > 0 });
+            }
+            else if (changed == 0)
+            {
+                ctx.Info($"{name}: {(policy is not null && fields.Count == 1 ? $"lb is already {policy}" : "settings already as given")}");
             }
             else
             {
-                ctx.Info(changed > 0 ? $"~ {name} lb: {current.LoadBalancing ?? "default"} -> {policy}" : $"{name}: lb is already {policy}");
+                foreach (var (field, value) in fields.Where(f => current.Settings.GetValueOrDefault(f.Key, string.Empty) != f.Value))
+                {
+                    ctx.Info(field == RedisKeys.LbField
+                        ? $"~ {name} lb: {current.LoadBalancing ?? "default"} -> {policy}"
+                        : $"~ {name} {field}: {current.Settings.GetValueOrDefault(field) ?? "unset"} -> {(value.Length == 0 ? "unset" : value)}");
+                }
             }
 
-            if (changed > 0 && current.EffectiveBackends.Count == 0 && policy != "default")
+            if (changed > 0 && current.EffectiveBackends.Count == 0 && fields.Values.Any(v => v.Length > 0))
             {
                 ctx.Warn($"{name} has no backends: it is now declared and answers 502 until backends are added");
             }

@@ -209,6 +209,11 @@ public sealed class RouteCache : IDisposable
             _logger.LogWarning("Route {Route} has unusable HTTPS settings: {Problem}", record.RouteName, problem);
         }
 
+        if (entry.Sticky.Problem is { } stickyProblem)
+        {
+            _logger.LogWarning("Route {Route}: {Problem}", record.RouteName, stickyProblem);
+        }
+
         return entry;
     }
 
