@@ -88,6 +88,24 @@ public class StickySessionTests(RedisFixture redis) : IClassFixture<RedisFixture
     }
 
     [Fact]
+    public async Task Forward_CookieFromOneRouter_HonouredByAnotherWithTheSameSecret()
+    {
+        await using var other = await RouterHost.StartAsync(redis.Server, "Entrance:Sticky:Secret=test-secret");
+        await AddRouteAsync("x.example.com", ("sticky", "1"));
+        var (first, cookie) = await SendAsync("x.example.com", null);
+
+        for (var i = 0; i < 30; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+            request.Headers.Host = "x.example.com";
+            request.Headers.Add("Cookie", cookie!.Split(';')[0]);
+            using var response = await other.Client.SendAsync(request);
+            Assert.Equal(first, await response.Content.ReadAsStringAsync());
+            Assert.False(response.Headers.Contains("Set-Cookie"));
+        }
+    }
+
+    [Fact]
     public async Task Forward_StickyOn_PinsOnlyOnceTheAppSetsItsSessionCookie()
     {
         await AddRouteAsync("j.example.com", ("sticky_on", "JSESSIONID"));
