@@ -26,6 +26,7 @@ public sealed class HealthCheckTask : IFleetTask, IDisposable
     private readonly FleetMetrics _metrics;
     private readonly ILogger<HealthCheckTask> _logger;
     private readonly Dictionary<string, RouteChecks> _routes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _unusable = new(StringComparer.Ordinal); // bad health_path: skipped until the next scan
     private readonly SemaphoreSlim _slots;
     private IReadOnlyList<string> _names = [];
     private long _nextScanMs = long.MinValue;
@@ -60,15 +61,21 @@ public sealed class HealthCheckTask : IFleetTask, IDisposable
                 {
                     _routes.Remove(gone);
                 }
+
+                _unusable.Clear();
             }
 
-            var dueNames = _names.Where(n => !_routes.TryGetValue(n, out var r) || r.NextDueMs <= now).ToList();
+            var dueNames = _names.Where(n => !_unusable.ContainsKey(n) && (!_routes.TryGetValue(n, out var r) || r.NextDueMs <= now)).ToList();
             if (dueNames.Count == 0)
             {
                 return;
             }
 
             due = await _targets.ReadAsync(dueNames, _time.GetUtcNow()).ConfigureAwait(false);
+            foreach (var empty in dueNames.Except(due.Select(r => r.RouteName)))
+            {
+                _unusable[empty] = now; // no backends (declared, or removed since the scan): nothing to probe until the next scan
+            }
         }
         catch (Exception ex) when (RedisConnection.IsUnavailable(ex))
         {
@@ -83,6 +90,8 @@ public sealed class HealthCheckTask : IFleetTask, IDisposable
             if (check is null)
             {
                 _routes.Remove(route.RouteName);
+                _unusable[route.RouteName] = now;
+                _logger.LogWarning("Route {Route} has an unusable health_path ({Value}); not checked", route.RouteName, route.Settings.GetValueOrDefault(Core.Schema.RedisKeys.HealthPathField));
                 continue;
             }
 
