@@ -4,12 +4,16 @@ using Entrance.Router.Admin;
 using Entrance.Router.Configuration;
 using Entrance.Router.DebugHeaders;
 using Entrance.Router.DeadBackends;
+using Entrance.Router.Fleet;
+using Entrance.Router.HealthChecks;
 using Entrance.Router.Invalidation;
 using Entrance.Router.LoadBalancing;
 using Entrance.Router.Metrics;
+using Entrance.Router.Outliers;
 using Entrance.Router.Proxy;
 using Entrance.Router.Registrations;
 using Entrance.Router.Routing;
+using Entrance.Router.Sticky;
 using Entrance.Router.Store;
 using Entrance.Router.Tcp;
 using Entrance.Router.Tls;
@@ -36,6 +40,10 @@ public static class EntranceRouter
             .AddCertificates(builder.Configuration)
             .AddDeadBackends()
             .AddRegistrationCleanup()
+            .AddOutlierDetection(builder.Configuration)
+            .AddStickySessions(builder.Configuration)
+            .AddFleet(builder.Configuration)
+            .AddActiveHealthChecks(builder.Configuration)
             .AddAccessLog(builder.Configuration)
             .AddDebugHeaders(builder.Configuration)
             .AddForwarding()

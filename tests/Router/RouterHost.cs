@@ -55,6 +55,8 @@ public sealed class RouterHost : IAsyncDisposable
             "--urls", "http://127.0.0.1:0", "--Entrance:Redis", redisConfiguration, "--Serilog:MinimumLevel:Default", "Warning",
             "--Entrance:AdminUrls", "http://127.0.0.1:0", "--Entrance:AccessLog:Output", "off",
             "--Entrance:Transport:InlineCompletions", "false",
+            // No fleet lease: its renewals are EVALSHA calls that tests counting lookups would see; fleet tests turn it on.
+            "--Entrance:Fleet:Enabled", "false",
         };
         foreach (var pair in settings)
         {

@@ -13,12 +13,14 @@ namespace Entrance.Testing;
 /// <summary>
 /// A real Kestrel backend on 127.0.0.1. It names itself in <c>X-Backend</c> and the body, and offers
 /// <c>/headers</c> (request headers as JSON), <c>/ws</c> (WebSocket echo), <c>/upload</c> (counts a streamed body),
-/// <c>/download?bytes=N</c> (streams N bytes), <c>/slow?ms=N</c> and <c>/status/{code}</c>.
+/// <c>/download?bytes=N</c> (streams N bytes), <c>/slow?ms=N</c>, <c>/status/{code}</c>, <c>/health</c> (200 or 503 as
+/// <see cref="Healthy"/> says, counted in <see cref="HealthChecks"/>) and <c>/cookie/{name}</c> (sets that cookie).
 /// </summary>
 public sealed class TestBackend : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private int _hits;
+    private int _healthChecks;
 
     private TestBackend(WebApplication app, string name)
     {
@@ -34,6 +36,11 @@ public sealed class TestBackend : IAsyncDisposable
     public int Port => new Uri(Url).Port;
 
     public int Hits => Volatile.Read(ref _hits);
+
+    /// <summary>What <c>/health</c> answers: 200 while true, 503 once false.</summary>
+    public bool Healthy { get; set; } = true;
+
+    public int HealthChecks => Volatile.Read(ref _healthChecks);
 
     public static async Task<TestBackend> StartAsync(string name, int port = 0)
     {
@@ -111,6 +118,16 @@ public sealed class TestBackend : IAsyncDisposable
             }
 
             return Results.Text(name, statusCode: code);
+        });
+        app.Map("/health", (HttpContext c) =>
+        {
+            Interlocked.Increment(ref backend._healthChecks);
+            return Results.Text(name, statusCode: backend.Healthy ? 200 : 503);
+        });
+        app.Map("/cookie/{cookie}", (string cookie, HttpContext c) =>
+        {
+            c.Response.Headers.Append("Set-Cookie", $"{cookie}={name}-session; Path=/");
+            return Results.Text(name);
         });
         app.MapFallback((HttpContext c) => Results.Text(name));
         await app.StartAsync();

@@ -27,6 +27,8 @@ internal static class ApplyCommand
                   backends: ["http://10.0.0.5:8080", "http://10.0.0.6:8080"]
                   lb: round-robin
                   backend_timeout: 5m      # optional: connect_timeout, backend_timeout, max_body, preserve_host
+                  sticky: 1                 # or a cookie name; sticky_on: JSESSIONID pins once the app sets it
+                  health_path: /healthz     # health_interval: 5s, health_timeout: 2s, health_fails: 3, health_passes: 2
 
             Examples:
               entrance apply -f routes.yaml
@@ -117,7 +119,7 @@ internal static class ApplyCommand
     /// <summary>The settings apply writes: lb and the forwarding fields, exactly as the file has them (absent ones removed).</summary>
     private static Dictionary<string, string> SettingsOf(ApplyEntry entry)
     {
-        var settings = new Dictionary<string, string>(StringComparer.Ordinal) { [RedisKeys.LbField] = entry.Lb ?? string.Empty };
+        var settings = new Dictionary<string, string>(entry.Settings, StringComparer.Ordinal) { [RedisKeys.LbField] = entry.Lb ?? string.Empty };
         foreach (var field in ForwardingSettings.Fields)
         {
             settings[field] = entry.Forwarding.GetValueOrDefault(field) ?? string.Empty;

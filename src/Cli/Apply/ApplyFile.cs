@@ -17,6 +17,9 @@ public sealed record ApplyEntry(string Host, IReadOnlyList<string> Backends, str
 
     /// <summary><c>ttl:</c> every backend is registered for this long by Redis's clock, each apply extending it.</summary>
     public TimeSpan? Ttl { get; init; }
+
+    /// <summary>The sticky-session and health-check fields (<see cref="BackendSettingRules.Fields"/>), each present: empty when the file leaves it out, so apply removes it.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = ApplyFile.NoSettings;
 }
 
 /// <summary>
@@ -25,6 +28,8 @@ public sealed record ApplyEntry(string Host, IReadOnlyList<string> Backends, str
 /// </summary>
 public static class ApplyFile
 {
+    internal static readonly IReadOnlyDictionary<string, string> NoSettings = BackendSettingRules.Fields.ToDictionary(f => f, _ => string.Empty, StringComparer.Ordinal);
+
     public static IReadOnlyList<ApplyEntry> Parse(string text, string fileName)
     {
         var errors = new List<string>();
@@ -138,6 +143,7 @@ public static class ApplyFile
         string? lb = null;
         TimeSpan? ttl = null;
         var weights = new Dictionary<string, int>(StringComparer.Ordinal);
+        var settings = new Dictionary<string, string>(NoSettings, StringComparer.Ordinal);
         var backends = new List<string>();
         var forwarding = new Dictionary<string, string>(StringComparer.Ordinal);
         var hasBackends = false;
@@ -216,6 +222,20 @@ public static class ApplyFile
 
                     parser.MoveNext();
                     break;
+                case var field when settings.ContainsKey(field) && value is Scalar scalar:
+                    // YAML's true/false read as sticky's 1/0, so "sticky: true" means what it says.
+                    var text = field == RedisKeys.StickyField && scalar.Value is "true" or "false" ? (scalar.Value == "true" ? "1" : "0") : scalar.Value;
+                    if (BackendSettingRules.Problem(field, text) is { } problem)
+                    {
+                        errors.Add($"{fileName}:{Position(value)}: {problem}");
+                    }
+                    else
+                    {
+                        settings[field] = text;
+                    }
+
+                    parser.MoveNext();
+                    break;
                 case "ttl" when value is Scalar scalar:
                     if (RouteInput.TryTtl(scalar.Value, out var ttlValue, out var ttlError))
                     {
@@ -228,6 +248,10 @@ public static class ApplyFile
 
                     parser.MoveNext();
                     break;
+                case var field when settings.ContainsKey(field):
+                    errors.Add($"{fileName}:{Position(value)}: '{field}' must be a single value");
+                    parser.SkipThisAndNestedEvents();
+                    break;
                 case "host" or "lb" or "ttl" or RedisKeys.ConnectTimeoutField or RedisKeys.BackendTimeoutField or RedisKeys.MaxBodyField or RedisKeys.PreserveHostField:
                     errors.Add($"{fileName}:{Position(value)}: '{key.Value}' must be a single value");
                     parser.SkipThisAndNestedEvents();
@@ -238,7 +262,7 @@ public static class ApplyFile
                     parser.SkipThisAndNestedEvents();
                     break;
                 default:
-                    errors.Add($"{fileName}:{Position(key)}: unknown key '{key.Value}' (expected host, backends, lb, ttl, connect_timeout, backend_timeout, max_body, preserve_host)");
+                    errors.Add($"{fileName}:{Position(key)}: unknown key '{key.Value}' (expected host, backends, lb, ttl, connect_timeout, backend_timeout, max_body, preserve_host, {string.Join(", ", BackendSettingRules.Fields)})");
                     parser.SkipThisAndNestedEvents();
                     break;
             }
@@ -267,7 +291,7 @@ public static class ApplyFile
         }
 
         seen[host] = item.Start.Line;
-        entries.Add(new ApplyEntry(host, backends, lb, (int)item.Start.Line, (int)item.Start.Column) { Forwarding = forwarding, Weights = weights, Ttl = ttl });
+        entries.Add(new ApplyEntry(host, backends, lb, (int)item.Start.Line, (int)item.Start.Column) { Forwarding = forwarding, Weights = weights, Ttl = ttl, Settings = settings });
     }
 
     /// <summary>A mapping key: a scalar. A complex key is not an apply file.</summary>

@@ -70,7 +70,8 @@ public sealed class ApplyPlan
             }
 
             var wanted = entry.Backends.ToHashSet(StringComparer.Ordinal);
-            var settingChanges = ForwardingChanges(route.Settings, entry.Forwarding);
+            var settingChanges = ForwardingChanges(route.Settings, entry.Forwarding).Concat(entry.Settings.Where(f => route.Settings.GetValueOrDefault(f.Key, string.Empty) != f.Value)
+                .Select(f => $"{f.Key}: {Shown(route.Settings.GetValueOrDefault(f.Key, string.Empty))} -> {Shown(f.Value)}")).ToArray();
             if (!route.HasNative && route.HasHipache && wanted.SetEquals(route.HipacheBackends!) && route.LoadBalancing == entry.Lb && settingChanges.Length == 0)
             {
                 // Served from its hipache frontend exactly as listed (an exported hipache route): nothing to write.
@@ -120,4 +121,6 @@ public sealed class ApplyPlan
     private static bool WeightsEqual(IReadOnlyDictionary<string, int> wanted, IReadOnlyDictionary<string, int> stored) =>
         wanted.Count(w => w.Value != 1) == stored.Count(w => w.Value != 1)
         && wanted.All(w => w.Value == 1 || (stored.TryGetValue(w.Key, out var s) && s == w.Value));
+
+    private static string Shown(string value) => value.Length == 0 ? "unset" : value;
 }

@@ -223,24 +223,33 @@ internal static class RouteCommands
         };
         var forwarding = new ForwardingOptions();
         lb.AcceptOnlyFromAmong([.. RouteInput.Policies, "default"]);
+        var backendSettings = new BackendSettingOptions();
         var command = new Command("set", """
-            Set per-host settings in entrance:host:<host>; publishes entrance:changed <host>.
+            Set per-host settings in entrance:host:<host>; publishes entrance:changed <host>. 'off' or 'default' removes a setting.
 
             Examples:
               entrance route set shop.example.com --lb round-robin
               entrance route set shop.example.com --lb default
               entrance route set shop.example.com --backend-timeout 5m --max-body 100m
               entrance route set objects.example.com --preserve-host 0
+              entrance route set shop.example.com --sticky 1
+              entrance route set shop.example.com --health-path /healthz --health-interval 5s --health-fails 3
             """) { host, lb };
         forwarding.AddTo(command);
+        backendSettings.AddTo(command);
         factory.SetHandler(command, async (ctx, parse) =>
         {
             var name = RouteInput.RouteName(parse.GetValue(host));
             var policy = parse.GetValue(lb);
             var settings = forwarding.Read(parse); // bad values: exit 2 before connecting, nothing written
+            foreach (var (field, value) in backendSettings.Read(parse))
+            {
+                settings[field] = value;
+            }
+
             if (policy is null && settings.Count == 0)
             {
-                throw new CliInputException("route set: give at least one setting (--lb, --connect-timeout, --backend-timeout, --max-body, --preserve-host)");
+                throw new CliInputException("route set: give at least one setting (--lb, a forwarding, sticky or health option; see --help)");
             }
 
             if (policy is not null)
@@ -254,16 +263,20 @@ internal static class RouteCommands
             var changed = await new RouteEditor(redis).SetSettingsAsync(name, settings);
             if (ctx.ReportFormat == OutputFormat.Json)
             {
-                ctx.Json(new { host = name, lb = policy is null or "default" ? null : policy, settings, changed = changed > 0 });
+                ctx.Json(new { host = name, lb = policy == "default" ? null : policy, settings, changed = changed > 0 });
             }
-            else if (policy is not null && settings.Count == 1)
+            else if (changed == 0)
             {
-                ctx.Info(changed > 0 ? $"~ {name} lb: {current.LoadBalancing ?? "default"} -> {policy}" : $"{name}: lb is already {policy}");
+                ctx.Info($"{name}: {(policy is not null && settings.Count == 1 ? $"lb is already {policy}" : "settings already as given")}");
             }
             else
             {
-                var list = string.Join(", ", settings.Select(s => $"{s.Key} {(s.Value.Length == 0 ? "default" : s.Value)}"));
-                ctx.Info(changed > 0 ? $"~ {name}: {list}" : $"{name}: already {list}");
+                foreach (var (field, value) in settings.Where(f => current.Settings.GetValueOrDefault(f.Key, string.Empty) != f.Value))
+                {
+                    ctx.Info(field == RedisKeys.LbField
+                        ? $"~ {name} lb: {current.LoadBalancing ?? "default"} -> {policy}"
+                        : $"~ {name} {field}: {current.Settings.GetValueOrDefault(field) ?? "unset"} -> {(value.Length == 0 ? "unset" : value)}");
+                }
             }
 
             if (changed > 0 && current.EffectiveBackends.Count == 0 && settings.Values.Any(v => v.Length > 0))

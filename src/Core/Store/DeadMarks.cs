@@ -67,4 +67,16 @@ public sealed class DeadMarks(RedisConnection redis)
         var result = await RedisScript.ClearDead.EvaluateAsync(redis.Db, [keys.NativeDead(routeName), keys.HipacheDead(routeName), keys.ChangedChannel], [routeName]).ConfigureAwait(false);
         return (int)result;
     }
+
+    /// <summary>
+    /// Clears one backend's dead marks on a route (native, and hipache's indexes of that URL) and publishes
+    /// <c>entrance:changed</c> when there were any, so routers drop them at once; returns how many there were.
+    /// </summary>
+    public async Task<int> ClearAsync(string routeName, string url)
+    {
+        var keys = redis.Keys;
+        StackExchange.Redis.RedisKey[] k = [keys.NativeDead(routeName), keys.HipacheDead(routeName), keys.ChangedChannel, keys.Frontend(routeName)];
+        var result = await RedisScript.ClearDead.EvaluateAsync(redis.Db, k, [routeName, url]).ConfigureAwait(false);
+        return (int)result;
+    }
 }

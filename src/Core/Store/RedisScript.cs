@@ -20,6 +20,7 @@ internal sealed class RedisScript
     public static readonly RedisScript PutCertificate = Load("put-cert");
     public static readonly RedisScript RemoveCertificate = Load("remove-cert");
     public static readonly RedisScript ExpireRegistrations = Load("expire-registrations");
+    public static readonly RedisScript FleetLease = Load("fleet-lease");
 
     private RedisScript(string text)
     {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Entrance.Core.Hosts;
 using Entrance.Core.Store;
 using Entrance.Hosting.Admin;
+using Entrance.Router.HealthChecks;
 using Entrance.Router.Routing;
 using Entrance.Router.Tls;
 
@@ -136,6 +137,7 @@ public sealed class RouteReport(RouteCache cache, CertificateCache certificates,
                 json.WriteString("schema", record.Schema.ToString().ToLowerInvariant());
                 json.WriteString("match", MatchKind(record.RouteName));
                 json.WriteString("loadBalancing", record.LoadBalancing ?? "default");
+                WriteBackendSettings(json, entry);
                 entry.Live(nowUnix, out var panic);
                 json.WriteBoolean("panic", panic);
                 RouteDiagnostics.WriteJson(json, entry);
@@ -204,6 +206,7 @@ public sealed class RouteReport(RouteCache cache, CertificateCache certificates,
         text.Append("matched key: ").Append(record.MatchedKey).Append('\n');
         text.Append("policy:      ").Append(record.LoadBalancing ?? "default").Append(panic ? " (panic: every backend is dead, using all)" : "").Append('\n');
         RouteDiagnostics.AppendText(text, entry);
+        AppendBackendSettings(text, entry);
         text.Append("backends:    ").Append(entry.Backends.Length == 0 ? (record.Problem is null ? "none (requests get 502 no-backends)" : "none") : "").Append('\n');
         for (var i = 0; i < entry.Backends.Length; i++)
         {
@@ -215,6 +218,60 @@ public sealed class RouteReport(RouteCache cache, CertificateCache certificates,
 
         RouteReportPaths.AppendPaths(text, entry, nowUnix);
         return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    /// <summary>The route's settings hash as stored, then how this router reads its sticky-session and health-check fields.</summary>
+    private static void WriteBackendSettings(Utf8JsonWriter json, RouteEntry entry)
+    {
+        json.WriteStartObject("settings");
+        foreach (var (field, value) in entry.Record.Settings.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            json.WriteString(field, value);
+        }
+
+        json.WriteEndObject();
+        var sticky = entry.Sticky;
+        if (sticky.Enabled || sticky.Problem is not null)
+        {
+            json.WriteStartObject("sticky");
+            json.WriteBoolean("enabled", sticky.Enabled);
+            json.WriteString("cookie", sticky.Cookie);
+            json.WriteString("pinOnCookie", sticky.AppCookie);
+            json.WriteString("problem", sticky.Problem);
+            json.WriteEndObject();
+        }
+
+        if (HealthCheckSettings.From(entry.Record.Settings) is { } check)
+        {
+            json.WriteStartObject("healthCheck");
+            json.WriteString("path", check.Path);
+            json.WriteNumber("intervalMs", (long)check.Interval.TotalMilliseconds);
+            json.WriteNumber("timeoutMs", (long)check.Timeout.TotalMilliseconds);
+            json.WriteNumber("fails", check.Fails);
+            json.WriteNumber("passes", check.Passes);
+            json.WriteString("problem", check.Problem);
+            json.WriteEndObject();
+        }
+    }
+
+    private static void AppendBackendSettings(StringBuilder text, RouteEntry entry)
+    {
+        if (entry.Record.Settings.Count > 0)
+        {
+            text.Append("settings:    ").Append(string.Join(", ", entry.Record.Settings.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key + "=" + s.Value))).Append('\n');
+        }
+
+        if (entry.Sticky is { } sticky && (sticky.Enabled || sticky.Problem is not null))
+        {
+            text.Append("sticky:      ").Append(sticky.Enabled ? "cookie " + sticky.Cookie + (sticky.AppCookie is null ? "" : ", once the app sets " + sticky.AppCookie) : sticky.Problem).Append('\n');
+        }
+
+        if (HealthCheckSettings.From(entry.Record.Settings) is { } check)
+        {
+            text.Append("health:      GET ").Append(check.Path).Append(" every ").Append(check.Interval.TotalMilliseconds).Append(" ms (timeout ")
+                .Append(check.Timeout.TotalMilliseconds).Append(" ms), dead after ").Append(check.Fails).Append(" fails, back after ").Append(check.Passes).Append(" passes")
+                .Append(check.Problem is null ? "" : "; " + check.Problem).Append('\n');
+        }
     }
 
     private static string DeadUntilText(long unixMs) =>

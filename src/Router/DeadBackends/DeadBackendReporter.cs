@@ -14,6 +14,9 @@ public enum DeadReason
 
     /// <summary>502, 504, or 503 without Retry-After (a 503 with Retry-After is a maintenance page).</summary>
     GatewayStatus,
+
+    /// <summary>Timeouts, resets or gateway statuses in a row (<c>Entrance:Outliers</c>).</summary>
+    ConsecutiveGatewayFailures,
 }
 
 /// <summary>
@@ -41,6 +44,7 @@ public sealed class DeadBackendReporter(IRouteStore store, IOptions<EntranceOpti
         {
             DeadReason.ConnectFailure => "connect_failure",
             DeadReason.ConnectTimeout => "connect_timeout",
+            DeadReason.ConsecutiveGatewayFailures => "consecutive_failures",
             _ => "gateway_status",
         });
         logger.LogWarning("Backend {Backend} of {Route} marked dead for {Ttl} s: {Reason}", backend.Url, route.Record.RouteName, _ttlMs / 1000, reason);

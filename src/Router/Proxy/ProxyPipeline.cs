@@ -4,7 +4,9 @@ using Entrance.Core.Hosts;
 using Entrance.Core.Store;
 using Entrance.Router.Configuration;
 using Entrance.Router.DeadBackends;
+using Entrance.Router.Outliers;
 using Entrance.Router.Routing;
+using Entrance.Router.Sticky;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
@@ -25,6 +27,8 @@ public sealed class ProxyPipeline(
     ForwardedHeadersTransformer transformer,
     RequestObserver observer,
     DeadBackendReporter deadBackends,
+    OutlierDetector outliers,
+    StickySessions sticky,
     HttpsRedirect httpsRedirect,
     BackendClients tlsClients,
     LoopGuard loops,
@@ -163,12 +167,17 @@ public sealed class ProxyPipeline(
         List<BackendState>? tried = null;
         for (var attempt = 0; ; attempt++)
         {
-            var backend = Pick(route, tried);
+            var backend = Pick(context, route, tried);
             if (backend is null)
             {
                 // Every backend tried, or (first attempt) every registration expired.
                 await FailAsync(context, request, tried is null ? ErrorPages.NoBackends : ErrorPages.BackendUnreachable);
                 return;
+            }
+
+            if (route.Sticky.Enabled)
+            {
+                sticky.Sending(context, route, backend);
             }
 
             ForwarderError error;
@@ -190,6 +199,8 @@ public sealed class ProxyPipeline(
                 backend.Leave();
                 request.BackendTicks += Stopwatch.GetTimestamp() - sentAt;
             }
+
+            outliers.Record(route, backend, error, context.Response.StatusCode, context.RequestAborted.IsCancellationRequested);
 
             if (error == ForwarderError.None)
             {
@@ -252,7 +263,7 @@ public sealed class ProxyPipeline(
         }
     }
 
-    private BackendState? Pick(RouteEntry route, List<BackendState>? tried)
+    private BackendState? Pick(HttpContext context, RouteEntry route, List<BackendState>? tried)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var live = route.Live(now, out var panic);
@@ -263,7 +274,7 @@ public sealed class ProxyPipeline(
 
         if (tried is null)
         {
-            return live.Length == 0 ? null : route.Policy.Pick(route, live);
+            return live.Length == 0 ? null : (route.Sticky.Enabled ? sticky.Pinned(context, route, live) : null) ?? route.Policy.Pick(route, live);
         }
 
         // A retry: any live backend not tried yet; when the live ones are exhausted, the rest of them.

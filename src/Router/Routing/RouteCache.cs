@@ -248,6 +248,11 @@ public sealed class RouteCache : IDisposable
             _logger.LogWarning("Route {Route} has unusable data in Redis; requests get 502 bad-route: {Problem}", record.RouteName, bad);
         }
 
+        if (entry.Sticky.Problem is { } stickyProblem)
+        {
+            _logger.LogWarning("Route {Route}: {Problem}", record.RouteName, stickyProblem);
+        }
+
         return entry;
     }
 

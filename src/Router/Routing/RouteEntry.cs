@@ -1,5 +1,6 @@
 using Entrance.Core.Store;
 using Entrance.Router.LoadBalancing;
+using Entrance.Router.Sticky;
 
 namespace Entrance.Router.Routing;
 
@@ -46,6 +47,7 @@ public sealed class RouteEntry
             Weighted |= b.Weight != 1;
         }
 
+        Sticky = StickySettings.From(record);
         _live = new LiveSet(backends, false, long.MinValue, long.MinValue); // computed on the first pick, with the caller's clock
     }
 
@@ -75,6 +77,12 @@ public sealed class RouteEntry
 
     /// <summary>The route's forwarding limits and options, parsed with the entry (once per cache fill).</summary>
     public RouteForwardingSettings Forwarding { get; }
+
+    /// <summary>The route's sticky-session settings, parsed with the entry; <see cref="StickySettings.Off"/> when unset.</summary>
+    public StickySettings Sticky { get; }
+
+    /// <summary>The sticky cookie values of <see cref="Backends"/>, by index, made on first use (see <c>StickySessions</c>).</summary>
+    internal string[]? StickyTokens { get; set; }
 
     /// <summary>The client for this route's https:// backends, resolved on first use (see <c>BackendClients</c>).</summary>
     internal HttpMessageInvoker? TlsClient { get; set; }

@@ -346,4 +346,53 @@ public class ApplyCommandTests(RedisFixture redis, ITestOutputHelper output) : I
             Assert.Equal("", run.Err);
         }
     }
+
+    [Fact]
+    public async Task Apply_StickyAndHealthFields_WrittenThenRemovedWhenDropped()
+    {
+        var run = await ApplyAsync("""
+            hosts:
+              - host: s.example.com
+                backends: ["http://10.0.0.5:8080"]
+                sticky: true
+                sticky_on: JSESSIONID
+                health_path: /healthz
+                health_interval: 2s
+                health_timeout: 500ms
+                health_fails: 4
+                health_passes: 1
+            """);
+
+        Assert.True(run.Exit == 0, run.ToString());
+        Assert.Equal("1", await Server.CliAsync("HGET", "entrance:host:s.example.com", "sticky"));
+        Assert.Equal("/healthz", await Server.CliAsync("HGET", "entrance:host:s.example.com", "health_path"));
+        Assert.Equal("4", await Server.CliAsync("HGET", "entrance:host:s.example.com", "health_fails"));
+        Assert.Contains("~ health_path: unset -> /healthz", run.Out);
+
+        var again = await ApplyAsync("""
+            hosts:
+              - host: s.example.com
+                backends: ["http://10.0.0.5:8080"]
+            """);
+        Assert.True(again.Exit == 0, again.ToString());
+        Assert.Contains("~ sticky: 1 -> unset", again.Out);
+        Assert.Equal("0", await Server.CliAsync("EXISTS", "entrance:host:s.example.com"));
+    }
+
+    [Fact]
+    public async Task Apply_BadHealthSetting_Exit2NothingWritten()
+    {
+        var run = await ApplyAsync("""
+            hosts:
+              - host: s.example.com
+                backends: ["http://10.0.0.5:8080"]
+                health_path: /healthz
+                health_interval: often
+            """);
+
+        Assert.Equal(2, run.Exit);
+        Assert.Contains("<stdin>:5:", run.Err);
+        Assert.Contains("health_interval", run.Err);
+        Assert.Equal("", await DumpAsync(Server));
+    }
 }

@@ -307,4 +307,51 @@ public class RouteCommandsTests(RedisFixture redis) : IClassFixture<RedisFixture
         Assert.Equal(2, run.Exit);
         Assert.Equal("", await DumpAsync(Server));
     }
+
+    [Fact]
+    public async Task Set_StickyAndHealth_WritesFieldsThenOffRemovesThem()
+    {
+        await Server.CliAsync("SADD", "entrance:backends:a.example.com", "http://1:80");
+
+        var run = await RunAsync(Server, "route", "set", "a.example.com", "--sticky", "1", "--health-path", "/healthz", "--health-interval", "2s",
+            "--health-timeout", "500ms", "--health-fails", "4", "--health-passes", "1", "--sticky-on", "JSESSIONID");
+
+        Assert.True(run.Exit == 0, run.ToString());
+        foreach (var (field, value) in new[] { ("sticky", "1"), ("sticky_on", "JSESSIONID"), ("health_path", "/healthz"), ("health_interval", "2s"), ("health_timeout", "500ms"), ("health_fails", "4"), ("health_passes", "1") })
+        {
+            Assert.Equal(value, await Server.CliAsync("HGET", "entrance:host:a.example.com", field));
+        }
+        Assert.Contains("~ a.example.com health_path: unset -> /healthz", run.Out);
+
+        var off = await RunAsync(Server, "route", "set", "a.example.com", "--sticky", "off", "--sticky-on", "off", "--health-path", "off",
+            "--health-interval", "default", "--health-timeout", "default", "--health-fails", "default", "--health-passes", "default");
+        Assert.Equal(0, off.Exit);
+        Assert.Equal("0", await Server.CliAsync("EXISTS", "entrance:host:a.example.com"));
+    }
+
+    [Theory]
+    [InlineData("--health-interval", "5")]
+    [InlineData("--health-interval", "10ms")]
+    [InlineData("--health-fails", "0")]
+    [InlineData("--health-passes", "-1")]
+    [InlineData("--health-path", "healthz")]
+    [InlineData("--sticky", "bad;name")]
+    [InlineData("--sticky-on", "a b")]
+    public async Task Set_BadBackendSetting_Exit2NothingWritten(string option, string value)
+    {
+        var run = await RunAsync(Server, "route", "set", "a.example.com", "--health-path", "/ok", option, value);
+
+        Assert.Equal(2, run.Exit);
+        Assert.Contains("error:", run.Err);
+        Assert.Equal("", await DumpAsync(Server));
+    }
+
+    [Fact]
+    public async Task Set_NothingGiven_Exit2()
+    {
+        var run = await RunAsync(Server, "route", "set", "a.example.com");
+
+        Assert.Equal(2, run.Exit);
+        Assert.Contains("nothing to set", run.Err);
+    }
 }

@@ -41,4 +41,19 @@ public class DeadMarksTests(RedisFixture redis) : IClassFixture<RedisFixture>, I
         Assert.Equal(2, await new DeadMarks(_connection).ClearAsync("x.example.com"));
         Assert.Equal("0", await redis.Server.CliAsync("EXISTS", "entrance:dead:x.example.com", "dead:x.example.com"));
     }
+
+    [Fact]
+    public async Task ClearAsync_OneBackend_OnlyItsMarksInBothSchemas()
+    {
+        await redis.Server.CliAsync("ZADD", "entrance:dead:y.example.com", "9999999999999", "http://1:80", "9999999999999", "http://2:80");
+        await redis.Server.CliAsync("RPUSH", "frontend:y.example.com", "id", "http://2:80", "http://1:80");
+        await redis.Server.CliAsync("SADD", "dead:y.example.com", "0", "1");
+
+        var cleared = await new DeadMarks(_connection).ClearAsync("y.example.com", "http://1:80");
+
+        Assert.Equal(2, cleared);
+        Assert.Equal("http://2:80", await redis.Server.CliAsync("ZRANGE", "entrance:dead:y.example.com", "0", "-1"));
+        Assert.Equal("0", await redis.Server.CliAsync("SMEMBERS", "dead:y.example.com")); // index 0 is http://2:80
+        Assert.Equal(0, await new DeadMarks(_connection).ClearAsync("y.example.com", "http://9:80"));
+    }
 }
