@@ -7,6 +7,7 @@ using Entrance.Router.DeadBackends;
 using Entrance.Router.Invalidation;
 using Entrance.Router.LoadBalancing;
 using Entrance.Router.Metrics;
+using Entrance.Router.Passthrough;
 using Entrance.Router.Proxy;
 using Entrance.Router.Routing;
 using Entrance.Router.Store;
@@ -33,6 +34,7 @@ public static class EntranceRouter
             .AddRouteCache()
             .AddCertificates(builder.Configuration)
             .AddDeadBackends()
+            .AddPassthrough(builder.Configuration)
             .AddAccessLog(builder.Configuration)
             .AddDebugHeaders(builder.Configuration)
             .AddForwarding()
