@@ -19,6 +19,9 @@ internal sealed class RedisScript
     public static readonly RedisScript MigrateFrontend = Load("migrate-frontend");
     public static readonly RedisScript PutCertificate = Load("put-cert");
     public static readonly RedisScript RemoveCertificate = Load("remove-cert");
+    public static readonly RedisScript ApplyTcp = Load("apply-tcp");
+    public static readonly RedisScript EditTcp = Load("edit-tcp");
+    public static readonly RedisScript RemoveTcp = Load("remove-tcp");
 
     private RedisScript(string text)
     {
