@@ -11,6 +11,7 @@ using Entrance.Router.Passthrough;
 using Entrance.Router.Proxy;
 using Entrance.Router.Routing;
 using Entrance.Router.Store;
+using Entrance.Router.Tcp;
 using Entrance.Router.Tls;
 using Entrance.Router.Transport;
 
@@ -39,6 +40,7 @@ public static class EntranceRouter
             .AddDebugHeaders(builder.Configuration)
             .AddForwarding()
             .AddHostedService<InvalidationListener>()
+            .AddTcpRoutes(builder.Configuration)
             .AddAdminListener(builder.Configuration);
         configure?.Invoke(builder);
 

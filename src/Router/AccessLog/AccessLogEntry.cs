@@ -14,4 +14,9 @@ public readonly record struct AccessLogEntry(
     string? Query,
     string Protocol,
     string? Referer,
-    string? UserAgent);
+    string? UserAgent,
+    Tcp.TcpAccessLogEntry? Tcp = null)
+{
+    /// <summary>A closed TCP connection's line (issue 16): the HTTP fields are unused.</summary>
+    public static AccessLogEntry ForTcp(Tcp.TcpAccessLogEntry tcp) => new(null!, 0, 0, null, string.Empty, null, null, string.Empty, null, null, tcp);
+}

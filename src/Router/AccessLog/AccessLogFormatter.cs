@@ -23,6 +23,12 @@ public static class AccessLogFormatter
     /// <summary>Appends the text line, without its line feed.</summary>
     public static void Text(in AccessLogEntry e, StringBuilder line)
     {
+        if (e.Tcp is { } tcp)
+        {
+            tcp.Text(line);
+            return;
+        }
+
         var r = e.Request;
         var invariant = CultureInfo.InvariantCulture;
         line.Append(Client(e.ClientIp)).Append(" - - [")
@@ -73,6 +79,12 @@ public static class AccessLogFormatter
     /// <summary>Writes the object to <paramref name="json"/>, which is flushed by the caller.</summary>
     public static void Json(in AccessLogEntry e, Utf8JsonWriter json)
     {
+        if (e.Tcp is { } tcp)
+        {
+            tcp.Json(json);
+            return;
+        }
+
         var r = e.Request;
         Span<char> time = stackalloc char[24];
         r.StartedAtUtc.UtcDateTime.TryFormat(time, out var timeLength, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);

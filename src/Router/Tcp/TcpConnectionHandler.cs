@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Entrance.Core.Store;
+using Entrance.Router.AccessLog;
+using Entrance.Router.Configuration;
+using Entrance.Router.ProxyProtocol;
+using Microsoft.Extensions.Options;
+
+namespace Entrance.Router.Tcp;
+
+/// <summary>
+/// One accepted TCP connection, start to end: the router's and the route's connection limits, the port's route from
+/// <see cref="TcpRouteCache"/>, a backend by the route's policy (a connect that fails or times out marks that backend
+/// dead for every router and the next is tried), the PROXY header if asked for, then <see cref="TcpRelay"/>, then a
+/// metric and an access-log line. At a limit, with no route or no reachable backend the client is closed at once.
+/// </summary>
+public sealed class TcpConnectionHandler(
+    TcpRouteCache cache,
+    TcpRouteStore store,
+    TcpMetrics metrics,
+    AccessLogWriter accessLog,
+    IOptions<TcpOptions> tcpOptions,
+    IOptions<EntranceOptions> entranceOptions,
+    TimeProvider time,
+    ILogger<TcpConnectionHandler> logger)
+{
+    private readonly TcpOptions _options = tcpOptions.Value;
+    private readonly TimeSpan _deadTtl = entranceOptions.Value.DeadBackendTtl;
+    private int _open;
+
+    /// <summary>Connections being handled now, all ports together.</summary>
+    public int Open => Volatile.Read(ref _open);
+
+    public async Task HandleAsync(Socket client, int port, CancellationToken stopping)
+    {
+        var remote = SafeRemote(client);
+        var startedAt = time.GetUtcNow();
+        var started = Stopwatch.GetTimestamp();
+        var state = cache.State(port);
+        var route = metrics.Route(state.PortText);
+        if (Interlocked.Increment(ref _open) > _options.MaxConnections)
+        {
+            Interlocked.Decrement(ref _open);
+            Reject(client, route, "router_limit");
+            return;
+        }
+
+        try
+        {
+            await HandleWithinLimitAsync(client, remote, state, route, startedAt, started, stopping).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Never let one connection take the accept loop down.
+            logger.LogError(ex, "TCP connection on port {Port} failed", port);
+            client.Dispose();
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _open);
+        }
+    }
+
+    private async Task HandleWithinLimitAsync(Socket client, EndPoint? remote, TcpPortState state, string route, DateTimeOffset startedAt, long started, CancellationToken stopping)
+    {
+        TcpRouteEntry? entry;
+        try
+        {
+            entry = (await cache.GetAsync(state.Port).ConfigureAwait(false)).Entry;
+        }
+        catch (RouteStoreUnavailableException ex)
+        {
+            logger.LogDebug("No TCP route for port {Port}: {Reason}", state.Port, ex.Message);
+            Reject(client, route, "store_unavailable");
+            return;
+        }
+
+        if (entry is null || entry.Backends.Length == 0)
+        {
+            Reject(client, route, "no_route");
+            return;
+        }
+
+        if (!state.TryEnter(entry.Settings.MaxConnections))
+        {
+            Reject(client, route, "route_limit");
+            return;
+        }
+
+        try
+        {
+            var (backend, socket) = await ConnectAsync(entry, route, stopping).ConfigureAwait(false);
+            if (socket is null)
+            {
+                Reject(client, route, "no_backend");
+                return;
+            }
+
+            backend!.Load.Enter();
+            metrics.Opened(route);
+            TcpRelayResult result;
+            try
+            {
+                client.NoDelay = true;
+                if (entry.Settings.ProxyProtocol != ProxyHeaderVersion.None)
+                {
+                    await SendProxyHeaderAsync(client, socket, entry.Settings.ProxyProtocol, stopping).ConfigureAwait(false);
+                }
+
+                result = await TcpRelay.RunAsync(client, socket, entry.RelayOptions, stopping).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The PROXY header could not be sent: the backend went away at once.
+                client.Dispose();
+                socket.Dispose();
+                result = new TcpRelayResult(0, 0, stopping.IsCancellationRequested ? TcpCloseReason.Aborted : TcpCloseReason.BackendError);
+            }
+            finally
+            {
+                backend.Load.Exit();
+            }
+
+            metrics.Closed(route, result);
+            accessLog.Write(AccessLogEntry.ForTcp(new TcpAccessLogEntry(
+                startedAt, remote, state.Port, backend.Address, result.BytesFromClient, result.BytesToClient,
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds, result.ReasonText)));
+        }
+        finally
+        {
+            state.Exit();
+        }
+    }
+
+    /// <summary>Tries the route's backends in the policy's order; each failure marks that backend dead for every router.</summary>
+    private async Task<(TcpBackend? Backend, Socket? Socket)> ConnectAsync(TcpRouteEntry entry, string route, CancellationToken stopping)
+    {
+        foreach (var backend in entry.Order(time.GetUtcNow().ToUnixTimeMilliseconds()))
+        {
+            var socket = new Socket(backend.EndPoint is IPEndPoint ip ? ip.AddressFamily : AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
+            if (backend.EndPoint is DnsEndPoint)
+            {
+                socket.DualMode = true;
+            }
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            timeout.CancelAfter(entry.Settings.ConnectTimeout);
+            try
+            {
+                await socket.ConnectAsync(backend.EndPoint, timeout.Token).ConfigureAwait(false);
+                socket.NoDelay = true;
+                return (backend, socket);
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            {
+                socket.Dispose();
+                if (stopping.IsCancellationRequested)
+                {
+                    return (null, null);
+                }
+
+                logger.LogWarning("TCP route {Port}: cannot connect to {Backend} ({Reason}); marked dead for {Ttl}",
+                    entry.State.Port, backend.Address, ex is OperationCanceledException ? "connect timeout" : ex.Message, _deadTtl);
+                metrics.ConnectFailed(route);
+                MarkDead(entry, backend);
+            }
+        }
+
+        return (null, null);
+    }
+
+    private void MarkDead(TcpRouteEntry entry, TcpBackend backend)
+    {
+        var until = time.GetUtcNow().Add(_deadTtl).ToUnixTimeMilliseconds();
+        entry.State.LocalDeadUntil[backend.Address] = until;
+        _ = MarkDeadInStoreAsync(entry.State.Port, backend.Address, until);
+    }
+
+    private async Task MarkDeadInStoreAsync(int port, string backend, long until)
+    {
+        try
+        {
+            await store.MarkDeadAsync(port, backend, until).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // This router still skips it (LocalDeadUntil); the others learn it from their own connects.
+            logger.LogDebug("Could not share the dead mark of {Backend} on TCP port {Port}: {Reason}", backend, port, ex.Message);
+        }
+    }
+
+    private static async Task SendProxyHeaderAsync(Socket client, Socket backend, ProxyHeaderVersion version, CancellationToken stopping)
+    {
+        var header = version == ProxyHeaderVersion.V2
+            ? ProxyProtocolWriter.V2(client.RemoteEndPoint, client.LocalEndPoint)
+            : ProxyProtocolWriter.V1(client.RemoteEndPoint, client.LocalEndPoint);
+        var sent = 0;
+        while (sent < header.Length)
+        {
+            sent += await backend.SendAsync(header.AsMemory(sent), SocketFlags.None, stopping).ConfigureAwait(false);
+        }
+    }
+
+    private void Reject(Socket client, string route, string reason)
+    {
+        metrics.Failed(route, reason);
+        logger.LogDebug("TCP connection from {Client} closed: {Reason}", SafeRemote(client), reason);
+        client.Dispose();
+    }
+
+    private static EndPoint? SafeRemote(Socket socket)
+    {
+        try
+        {
+            return socket.RemoteEndPoint;
+        }
+        catch (ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+}
