@@ -1,28 +1,34 @@
 using System.Diagnostics;
-using System.Net.Sockets;
+using System.Net;
+using Entrance.Router.AccessLog;
 using Entrance.Router.Routing;
+using Entrance.Router.Tcp;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Options;
 
 namespace Entrance.Router.Passthrough;
 
 /// <summary>
-/// Relays one passthrough connection: connects to a backend of its route, copies the bytes both ways (the peeked
-/// ClientHello first, since it was never consumed) and writes one access-log line when the connection ends.
+/// Relays one passthrough connection: connects to a backend of its route, copies the bytes both ways with
+/// <see cref="TcpRelay"/> (the peeked ClientHello first, since it was never consumed) and writes one access-log line
+/// (the TCP format, the HTTPS listener's port, the backend URL) when the connection ends.
 /// </summary>
-public sealed class PassthroughRelay(PassthroughMetrics metrics, ILoggerFactory loggers)
+public sealed class PassthroughRelay(PassthroughMetrics metrics, AccessLogWriter accessLog, IOptions<TcpOptions> tcp, TimeProvider time, ILogger<PassthroughRelay> logger)
 {
-    /// <summary>Access-log lines of passthrough connections, one per connection, in their own category.</summary>
-    private readonly ILogger _access = loggers.CreateLogger("Entrance.Passthrough.Access");
+    private readonly TcpRelayOptions _relay = new() { IdleTimeout = tcp.Value.IdleTimeout };
 
     public async Task RunAsync(ConnectionContext connection, RouteEntry route, string serverName, PassthroughConnector connector)
     {
         var started = Stopwatch.GetTimestamp();
+        var startedAt = time.GetUtcNow();
+        var port = (connection.LocalEndPoint as IPEndPoint)?.Port ?? 0;
         var connected = await connector.ConnectAsync(route, connection.ConnectionClosed);
         if (connected is not { } target)
         {
             metrics.Closed(PassthroughResult.BackendUnreachable);
-            _access.LogInformation("passthrough {Client} sni={ServerName} route={Route} backend=- in=0 out=0 duration_ms={Duration} reason=backend_unreachable",
-                connection.RemoteEndPoint, serverName, route.Record.RouteName, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            logger.LogWarning("Passthrough for {ServerName}: no backend of {Route} answered", serverName, route.Record.RouteName);
+            accessLog.Write(AccessLogEntry.ForTcp(new TcpAccessLogEntry(startedAt, connection.RemoteEndPoint, port, null, 0, 0,
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds, "no_backend")));
             connection.Abort(new ConnectionAbortedException("no backend answered"));
             return;
         }
@@ -30,22 +36,17 @@ public sealed class PassthroughRelay(PassthroughMetrics metrics, ILoggerFactory 
         var (socket, backend) = target;
         metrics.Opened();
         backend.Enter(); // least-connections counts passthrough connections like requests
-        var outcome = new RelayOutcome(0, 0, "error");
+        var result = new TcpRelayResult(0, 0, TcpCloseReason.Aborted);
         try
         {
-            outcome = await TcpRelayBridge.RelayAsync(connection, socket);
+            result = await TcpRelay.RunAsync(connection, socket, _relay); // owns and disposes the socket
         }
         finally
         {
             backend.Leave();
-            socket.Dispose();
-            metrics.Relayed(outcome.BytesIn, outcome.BytesOut);
-            _access.LogInformation("passthrough {Client} sni={ServerName} route={Route} backend={Backend} in={BytesIn} out={BytesOut} duration_ms={Duration} reason={Reason}",
-                connection.RemoteEndPoint, serverName, route.Record.RouteName, backend.Url, outcome.BytesIn, outcome.BytesOut,
-                (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, outcome.Reason);
+            metrics.Relayed(result.BytesFromClient, result.BytesToClient);
+            accessLog.Write(AccessLogEntry.ForTcp(new TcpAccessLogEntry(startedAt, connection.RemoteEndPoint, port, backend.Url,
+                result.BytesFromClient, result.BytesToClient, Stopwatch.GetElapsedTime(started).TotalMilliseconds, result.ReasonText)));
         }
     }
 }
-
-/// <summary>What a relay moved: client→backend bytes, backend→client bytes, and why it ended.</summary>
-public readonly record struct RelayOutcome(long BytesIn, long BytesOut, string Reason);
