@@ -32,6 +32,20 @@ public sealed class TcpOptions
     /// <summary>The accept backlog of each listening socket.</summary>
     public int Backlog { get; set; } = 1024;
 
+    /// <summary>
+    /// Binds the section; <c>Ports</c> may be a list (<c>Ports:0</c>, <c>Ports:1</c>) or one string
+    /// (<c>--Entrance:Tcp:Ports 30000-30100,5432</c>), which the binder alone would drop.
+    /// </summary>
+    public void BindFrom(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(Section);
+        section.Bind(this);
+        if (section[nameof(Ports)] is { Length: > 0 } single)
+        {
+            Ports = [single];
+        }
+    }
+
     /// <summary>The ports of <see cref="Ports"/>, each once, in order; throws <see cref="FormatException"/> naming the bad entry.</summary>
     public IReadOnlyList<int> ParsePorts()
     {

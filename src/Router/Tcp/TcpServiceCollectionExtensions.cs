@@ -13,13 +13,14 @@ public static class TcpServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddTcpRoutes(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(TcpOptions.Section).Get<TcpOptions>() ?? new TcpOptions();
+        var options = new TcpOptions();
+        options.BindFrom(configuration);
         if (options.Problems().ToList() is { Count: > 0 } problems)
         {
             throw new OptionsValidationException(TcpOptions.Section, typeof(TcpOptions), problems);
         }
 
-        services.AddOptions<TcpOptions>().Bind(configuration.GetSection(TcpOptions.Section));
+        services.AddOptions<TcpOptions>().Configure(o => o.BindFrom(configuration));
         services.AddSingleton(sp => new TcpRouteStore(sp.GetRequiredService<RedisConnection>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<TcpRouteCache>();
         services.AddSingleton<TcpMetrics>();
