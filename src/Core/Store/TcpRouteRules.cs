@@ -98,7 +98,8 @@ public static class TcpRouteRules
         {
             LbField => Policies.Contains(value),
             ProxyProtocolField => ProxyProtocols.Contains(value),
-            IdleTimeoutField or ConnectTimeoutField => IsDuration(value),
+            IdleTimeoutField => value == "0" || IsDuration(value), // 0: never (as the routers read it)
+            ConnectTimeoutField => IsDuration(value),
             MaxConnectionsField => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0,
             _ => false,
         };
@@ -111,7 +112,8 @@ public static class TcpRouteRules
         {
             LbField => $"invalid lb \"{value}\": must be one of {string.Join(", ", Policies)}",
             ProxyProtocolField => $"invalid proxy_protocol \"{value}\": must be v1 or v2",
-            IdleTimeoutField or ConnectTimeoutField => $"invalid {field} \"{value}\": must be a duration like 250ms, 5s, 1m or 1h",
+            IdleTimeoutField => $"invalid idle_timeout \"{value}\": must be a duration like 30s, 10m or 1h, or 0 for never",
+            ConnectTimeoutField => $"invalid connect_timeout \"{value}\": must be a duration like 250ms, 5s or 1m",
             MaxConnectionsField => $"invalid max_connections \"{value}\": must be a whole number greater than 0",
             _ => $"unknown TCP setting \"{field}\": known ones are {string.Join(", ", Fields)}",
         };

@@ -50,6 +50,7 @@ public sealed class TcpRouteRulesTests
     [InlineData("proxy_protocol", "v1", true)]
     [InlineData("proxy_protocol", "v3", false)]
     [InlineData("idle_timeout", "5m", true)]
+    [InlineData("idle_timeout", "0", true)]
     [InlineData("connect_timeout", "250ms", true)]
     [InlineData("connect_timeout", "5", false)]
     [InlineData("connect_timeout", "0s", false)]
