@@ -128,6 +128,28 @@ public sealed class PassthroughTests(RedisFixture redis) : IClassFixture<RedisFi
         Assert.Equal(0, backend.Accepted);
     }
 
+    [Fact]
+    public async Task Close_PassthroughConnection_AccessLogLineWithBackendAndBytes()
+    {
+        await using var backend = new TlsEchoBackend(_certificates.Leaf("logged.example.com"), "logged-app");
+        await AddPassthroughAsync("logged.example.com", backend.Url);
+        var directory = Directory.CreateTempSubdirectory("entrance-passthrough-").FullName;
+        var path = Path.Combine(directory, "access.log");
+        await using (var router = await StartAsync("Entrance:AccessLog:Output=file", "Entrance:AccessLog:Format=json", "Entrance:AccessLog:Path=" + path))
+        {
+            await EchoAsync(router.HttpsPort(), "logged.example.com", "log me");
+            await Eventually.TrueAsync(() => Task.FromResult(File.Exists(path) && File.ReadAllText(path).Contains("\"tcp\"", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(15), "a line per passthrough connection");
+        }
+
+        using var line = System.Text.Json.JsonDocument.Parse(File.ReadAllLines(path).Single(l => l.Contains("\"tcp\"", StringComparison.Ordinal)));
+        var root = line.RootElement;
+        Assert.Equal(backend.Url, root.GetProperty("backend").GetString());
+        Assert.True(root.GetProperty("bytes_in").GetInt64() > 100); // the ClientHello at least
+        Assert.True(root.GetProperty("bytes_out").GetInt64() > 100); // the backend's certificate at least
+        Assert.StartsWith("127.0.0.1:", root.GetProperty("client").GetString(), StringComparison.Ordinal);
+    }
+
     /// <summary>Handshakes through the router (the ClientHello written in <paramref name="chunks"/> pieces, with pauses) and echoes a line.</summary>
     private static async Task<(X509Certificate2 Certificate, string? Echo)> EchoAsync(int port, string sni, string line, int chunks = 1)
     {
