@@ -54,6 +54,10 @@ public sealed class PassthroughMiddleware(
             {
                 return (PeekStatus.Timeout, null);
             }
+            catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException)
+            {
+                return (PeekStatus.Truncated, null); // reset mid-ClientHello: nothing to hand on
+            }
 
             var buffer = read.Buffer;
             var status = ClientHelloParser.TryParse(buffer, out var serverName);

@@ -22,7 +22,16 @@ public sealed class PassthroughRelay(PassthroughMetrics metrics, AccessLogWriter
         var started = Stopwatch.GetTimestamp();
         var startedAt = time.GetUtcNow();
         var port = (connection.LocalEndPoint as IPEndPoint)?.Port ?? 0;
-        var connected = await connector.ConnectAsync(route, connection.ConnectionClosed);
+        (System.Net.Sockets.Socket Socket, BackendState Backend)? connected;
+        try
+        {
+            connected = await connector.ConnectAsync(route, connection.ConnectionClosed);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // the client left while a backend was being connected
+        }
+
         if (connected is not { } target)
         {
             metrics.Closed(PassthroughResult.BackendUnreachable);

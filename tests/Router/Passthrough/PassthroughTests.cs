@@ -94,6 +94,28 @@ public sealed class PassthroughTests(RedisFixture redis) : IClassFixture<RedisFi
     }
 
     [Fact]
+    public async Task Connection_ClientHelloCutShort_ClosedCountedListenerKeepsServing()
+    {
+        await using var router = await StartAsync();
+        var port = router.HttpsPort();
+        var hello = await ClientHelloCapture.CaptureAsync("cut.example.com");
+
+        using (var tcp = new TcpClient())
+        {
+            await tcp.ConnectAsync("127.0.0.1", port);
+            await tcp.GetStream().WriteAsync(hello.AsMemory(0, 60));
+            tcp.Client.Shutdown(SocketShutdown.Send);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            Assert.Equal(0, await ReadToEndAsync(tcp.GetStream(), timeout.Token));
+        }
+
+        await Eventually.TrueAsync(() => Task.FromResult(router.Service<PassthroughMetrics>().Count(PassthroughResult.Truncated) == 1),
+            TimeSpan.FromSeconds(10), "the cut-short hello is counted");
+        var (served, _) = await TlsProbe.HandshakeAsync(port, "other.example.com");
+        Assert.Equal(router.Service<DefaultCertificate>().Certificate.Info.Thumbprint, served.Thumbprint);
+    }
+
+    [Fact]
     public async Task Handshake_FirstBackendRefuses_AnotherTriedAndDeadMarkShared()
     {
         var backendCertificate = _certificates.Leaf("retry.example.com");
