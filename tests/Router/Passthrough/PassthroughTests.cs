@@ -103,10 +103,11 @@ public sealed class PassthroughTests(RedisFixture redis) : IClassFixture<RedisFi
         using (var tcp = new TcpClient())
         {
             await tcp.ConnectAsync("127.0.0.1", port);
-            await tcp.GetStream().WriteAsync(hello.AsMemory(0, 60));
+            var stream = tcp.GetStream();
+            await stream.WriteAsync(hello.AsMemory(0, 60));
             tcp.Client.Shutdown(SocketShutdown.Send);
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            Assert.Equal(0, await ReadToEndAsync(tcp.GetStream(), timeout.Token));
+            Assert.Equal(0, await ReadToEndAsync(stream, timeout.Token));
         }
 
         await Eventually.TrueAsync(() => Task.FromResult(router.Service<PassthroughMetrics>().Count(PassthroughResult.Truncated) == 1),
