@@ -42,7 +42,7 @@ public sealed class TcpConnectionHandler(
         if (Interlocked.Increment(ref _open) > _options.MaxConnections)
         {
             Interlocked.Decrement(ref _open);
-            Reject(client, route, "router_limit");
+            Reject(client, new Closing(remote, port, route, startedAt, started), "router_limit");
             return;
         }
 
@@ -72,19 +72,19 @@ public sealed class TcpConnectionHandler(
         catch (RouteStoreUnavailableException ex)
         {
             logger.LogDebug("No TCP route for port {Port}: {Reason}", state.Port, ex.Message);
-            Reject(client, route, "store_unavailable");
+            Reject(client, new Closing(remote, state.Port, route, startedAt, started), "store_unavailable");
             return;
         }
 
         if (entry is null || entry.Backends.Length == 0)
         {
-            Reject(client, route, "no_route");
+            Reject(client, new Closing(remote, state.Port, route, startedAt, started), "no_route");
             return;
         }
 
         if (!state.TryEnter(entry.Settings.MaxConnections))
         {
-            Reject(client, route, "route_limit");
+            Reject(client, new Closing(remote, state.Port, route, startedAt, started), "route_limit");
             return;
         }
 
@@ -93,7 +93,7 @@ public sealed class TcpConnectionHandler(
             var (backend, socket) = await ConnectAsync(entry, route, stopping).ConfigureAwait(false);
             if (socket is null)
             {
-                Reject(client, route, "no_backend");
+                Reject(client, new Closing(remote, state.Port, route, startedAt, started), "no_backend");
                 return;
             }
 
@@ -202,12 +202,16 @@ public sealed class TcpConnectionHandler(
         }
     }
 
-    private void Reject(Socket client, string route, string reason)
+    /// <summary>Closes a connection that is not relayed: counted, and logged like any closed connection (no backend, no bytes).</summary>
+    private void Reject(Socket client, in Closing c, string reason)
     {
-        metrics.Failed(route, reason);
-        logger.LogDebug("TCP connection from {Client} closed: {Reason}", SafeRemote(client), reason);
+        metrics.Failed(c.Route, reason);
         client.Dispose();
+        accessLog.Write(AccessLogEntry.ForTcp(new TcpAccessLogEntry(
+            c.StartedAt, c.Remote, c.Port, null, 0, 0, Stopwatch.GetElapsedTime(c.Started).TotalMilliseconds, reason)));
     }
+
+    private readonly record struct Closing(EndPoint? Remote, int Port, string Route, DateTimeOffset StartedAt, long Started);
 
     private static EndPoint? SafeRemote(Socket socket)
     {

@@ -8,7 +8,9 @@ namespace Entrance.Router.Tcp;
 /// <summary>
 /// The TCP route listeners: one plain socket per port of <c>Entrance:Tcp:Ports</c> on <c>Entrance:Tcp:Address</c>, each
 /// with an accept loop handing connections to <see cref="TcpConnectionHandler"/>. Plain sockets rather than Kestrel
-/// endpoints: Kestrel ignores <c>--urls</c> once endpoints are added in code, and a socket-to-socket relay needs no pipes.
+/// endpoints: Kestrel ignores <c>--urls</c> once endpoints are added in code, and a socket-to-socket relay needs no pipes
+/// (measured with <see cref="TcpRelay"/> both ways on a loaded 2-core VM: client → backend bulk about 2× Kestrel's pipe
+/// path, which receives in 4 KiB blocks; backend → client and new connections/s alike).
 /// A port that cannot be bound fails the start with one clear line. On stop, accepting ends at once; open connections
 /// get the host's shutdown timeout (<c>Entrance:DrainTimeout</c>) to finish, then are cut.
 /// </summary>

@@ -4,6 +4,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Entrance.Router.Tcp;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
 
 namespace Entrance.Router.Tests.Tcp;
 
@@ -82,6 +84,30 @@ public sealed class TcpRelayTests
         await cancel.CancelAsync();
 
         Assert.Equal(TcpCloseReason.Aborted, (await relay.WaitAsync(Bound)).Reason);
+    }
+
+    [Fact]
+    public async Task RunAsync_RealKestrelConnection_RelaysAndHonoursClientHalfClose()
+    {
+        await using var backend = TcpTestBackend.AnswerAfterEof();
+        var relayed = new TaskCompletionSource<TcpRelayResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.Run(async connection =>
+        {
+            var socket = await ConnectAsync(new IPEndPoint(IPAddress.Loopback, backend.Port));
+            relayed.SetResult(await TcpRelay.RunAsync(connection, socket, new TcpRelayOptions()));
+        })));
+        await using var app = builder.Build();
+        await app.StartAsync();
+        var port = new Uri(app.Urls.First()).Port;
+
+        using var client = await TcpTestClient.ConnectAsync(port);
+        await client.SendAsync("through kestrel");
+        client.Socket.Shutdown(SocketShutdown.Send);
+
+        Assert.Equal("got 15 bytes", await client.ReadToEndAsync());
+        var result = await relayed.Task.WaitAsync(Bound);
+        Assert.Equal(new TcpRelayResult(15, 12, TcpCloseReason.ClientClosed), result);
     }
 
     private static TcpListener Listen(out IPEndPoint endpoint)

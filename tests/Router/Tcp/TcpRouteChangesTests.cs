@@ -54,6 +54,21 @@ public sealed class TcpRouteChangesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Close_PortWithoutRoute_AccessLogLineWithReason()
+    {
+        var port = FreePort.Next();
+        var path = Path.Combine(_dir, "reject.log");
+        await using (var router = await StartAsync(port, "Entrance:AccessLog:Output=file", "Entrance:AccessLog:Path=" + path))
+        {
+            using var client = await TcpTestClient.ConnectAsync(port);
+            Assert.True(await client.ClosedAsync());
+            await Eventually.TrueAsync(() => Task.FromResult(File.Exists(path) && File.ReadAllText(path).Contains("close=no_route", StringComparison.Ordinal)), Bound, "line written");
+        }
+
+        Assert.Contains($"\"TCP {port}\" no_route 0 backend=\"-\"", File.ReadAllText(path), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Close_RelayedConnection_AccessLogLineWithBytesAndReason()
     {
         await using var backend = TcpTestBackend.Echo();
