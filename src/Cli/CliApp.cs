@@ -6,6 +6,7 @@ using Entrance.Cli.Export;
 using Entrance.Cli.Input;
 using Entrance.Cli.Migrate;
 using Entrance.Cli.Routes;
+using Entrance.Cli.Tcp;
 using Entrance.Cli.Watch;
 using Entrance.Core.Store;
 
@@ -76,6 +77,7 @@ public static class CliApp
         root.Subcommands.Add(MigrateHipacheCommand.Create(commands));
         root.Subcommands.Add(WatchCommand.Create(commands));
         root.Subcommands.Add(CertCommands.Create(commands));
+        root.Subcommands.Add(TcpCommands.Create(commands));
         return root;
     }
 

@@ -10,6 +10,7 @@ using Entrance.Router.Invalidation;
 using Entrance.Router.LoadBalancing;
 using Entrance.Router.Metrics;
 using Entrance.Router.Outliers;
+using Entrance.Router.Passthrough;
 using Entrance.Router.Proxy;
 using Entrance.Router.Registrations;
 using Entrance.Router.Routing;
@@ -44,6 +45,7 @@ public static class EntranceRouter
             .AddStickySessions(builder.Configuration)
             .AddFleet(builder.Configuration)
             .AddActiveHealthChecks(builder.Configuration)
+            .AddPassthrough(builder.Configuration)
             .AddAccessLog(builder.Configuration)
             .AddDebugHeaders(builder.Configuration)
             .AddForwarding()

@@ -29,6 +29,10 @@ internal static class ApplyCommand
                   backend_timeout: 5m      # optional: connect_timeout, backend_timeout, max_body, preserve_host
                   sticky: 1                 # or a cookie name; sticky_on: JSESSIONID pins once the app sets it
                   health_path: /healthz     # health_interval: 5s, health_timeout: 2s, health_fails: 3, health_passes: 2
+              tcp:                      # optional: TCP routes by router port
+                - port: 30001
+                  backends: ["10.0.0.5:5432"]
+                  lb: least-connections  # also proxy_protocol, idle_timeout, connect_timeout, max_connections
 
             Examples:
               entrance apply -f routes.yaml
@@ -43,7 +47,7 @@ internal static class ApplyCommand
     {
         // Everything is read and checked before the first write: a bad file never leaves Redis half-applied.
         var (text, name) = Read(ctx, path);
-        var entries = ApplyFile.Parse(text, name);
+        var (entries, tcpEntries) = ApplyFile.ParseAll(text, name);
         var watch = Stopwatch.StartNew();
         var redis = await ctx.RedisAsync();
         var writer = new RouteWriter(redis);
@@ -57,20 +61,24 @@ internal static class ApplyCommand
 
         var current = (await new RouteReader(redis).ReadAsync(names)).ToDictionary(r => r.Name, StringComparer.Ordinal);
         var plan = ApplyPlan.Compute(entries, current, owners, prune);
-        if (plan.Conflicts.Count > 0)
+        var tcpWriter = new TcpRouteWriter(redis);
+        var tcpPlan = await ApplyTcpPlan.ComputeAsync(tcpWriter, tcpEntries, prune);
+        if (plan.Conflicts.Count + tcpPlan.Conflicts.Count > 0)
         {
-            throw new CliInputException([.. plan.Conflicts.Select(c => $"{name}: {c}"), "nothing was written"]);
+            throw new CliInputException([.. plan.Conflicts.Concat(tcpPlan.Conflicts).Select(c => $"{name}: {c}"), "nothing was written"]);
         }
 
         PrintPlan(ctx, plan, prune, dryRun);
-        if (dryRun || !plan.HasChanges)
+        tcpPlan.Print(ctx, prune);
+        var hasChanges = plan.HasChanges || tcpPlan.Changes.Count > 0;
+        if (dryRun || !hasChanges)
         {
             if (ctx.ReportFormat == OutputFormat.Json)
             {
-                ctx.Json(new { dryRun, applied = false, changes = plan.Changes, unchanged = plan.Unchanged });
+                ctx.Json(new { dryRun, applied = false, changes = plan.Changes, unchanged = plan.Unchanged, tcp = tcpPlan.Changes });
             }
 
-            return dryRun && plan.HasChanges ? ExitCodes.ChangesPending : ExitCodes.Ok;
+            return dryRun && hasChanges ? ExitCodes.ChangesPending : ExitCodes.Ok;
         }
 
         var specs = plan.Writes.Select(e => new RouteSpec(e.Host, e.Backends, SettingsOf(e))
@@ -98,14 +106,18 @@ internal static class ApplyCommand
             }
         }
 
+        var (tcpFailures, tcpWritten, tcpPruned) = await tcpPlan.ApplyAsync(tcpWriter);
+        failures.AddRange(tcpFailures);
         var written = results.Count(r => r.Conflict is null);
         if (ctx.ReportFormat == OutputFormat.Json)
         {
-            ctx.Json(new { dryRun, applied = true, changes = plan.Changes, unchanged = plan.Unchanged, written, pruned, failures, elapsedMs = watch.ElapsedMilliseconds });
+            ctx.Json(new { dryRun, applied = true, changes = plan.Changes, unchanged = plan.Unchanged, written, pruned, tcp = tcpPlan.Changes, tcpWritten, tcpPruned, failures, elapsedMs = watch.ElapsedMilliseconds });
         }
         else
         {
-            ctx.Info($"Applied: {written} host(s) written, {pruned} removed, {plan.Unchanged} unchanged in {watch.ElapsedMilliseconds} ms.");
+            ctx.Info($"Applied: {written} host(s) written, {pruned} removed, {plan.Unchanged} unchanged"
+                + (tcpPlan.Changes.Count + tcpPlan.Unchanged > 0 ? $"; {tcpWritten} TCP route(s) written, {tcpPruned} removed, {tcpPlan.Unchanged} unchanged" : string.Empty)
+                + $" in {watch.ElapsedMilliseconds} ms.");
         }
 
         foreach (var failure in failures)

@@ -30,10 +30,14 @@ public static class ApplyFile
 {
     internal static readonly IReadOnlyDictionary<string, string> NoSettings = BackendSettingRules.Fields.ToDictionary(f => f, _ => string.Empty, StringComparer.Ordinal);
 
-    public static IReadOnlyList<ApplyEntry> Parse(string text, string fileName)
+    public static IReadOnlyList<ApplyEntry> Parse(string text, string fileName) => ParseAll(text, fileName).Hosts;
+
+    /// <summary>The file's hosts and its <c>tcp:</c> section (TCP routes, see <see cref="ApplyTcpSection"/>).</summary>
+    public static (IReadOnlyList<ApplyEntry> Hosts, IReadOnlyList<ApplyTcpEntry> Tcp) ParseAll(string text, string fileName)
     {
         var errors = new List<string>();
         var entries = new List<ApplyEntry>();
+        var tcp = new List<ApplyTcpEntry>();
         var isJson = fileName.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || text.TrimStart().StartsWith('{') || text.TrimStart().StartsWith('[');
         if (isJson)
         {
@@ -90,6 +94,11 @@ public static class ApplyFile
                         ReadEntry(parser, fileName, errors, entries, seen);
                     }
                 }
+                else if (key.Value == "tcp")
+                {
+                    sawHosts = true; // a file may hold TCP routes only
+                    ApplyTcpSection.Read(parser, fileName, errors, tcp);
+                }
                 else if (key.Value == "hosts" && value is Scalar { Value: "", Style: ScalarStyle.Plain })
                 {
                     sawHosts = true; // "hosts:" with nothing: an empty list
@@ -99,7 +108,7 @@ public static class ApplyFile
                 {
                     errors.Add(key.Value == "hosts"
                         ? $"{fileName}:{Position(value)}: 'hosts' must be a list"
-                        : $"{fileName}:{Position(key)}: unknown key '{key.Value}' (expected 'hosts')");
+                        : $"{fileName}:{Position(key)}: unknown key '{key.Value}' (expected 'hosts' or 'tcp')");
                     sawHosts |= key.Value == "hosts";
                     parser.SkipThisAndNestedEvents();
                 }
@@ -122,7 +131,7 @@ public static class ApplyFile
             throw new CliInputException($"{fileName}:{ex.Start.Line}:{ex.Start.Column}: invalid {(isJson ? "JSON" : "YAML")}: {message}");
         }
 
-        return errors.Count > 0 ? throw new CliInputException(errors) : entries;
+        return errors.Count > 0 ? throw new CliInputException(errors) : (entries, tcp);
     }
 
     private const string ExpectedShape = "expected a mapping with a 'hosts:' list, as in: hosts: [{host: shop.example.com, backends: [\"http://10.0.0.5:8080\"]}]";
@@ -295,7 +304,7 @@ public static class ApplyFile
     }
 
     /// <summary>A mapping key: a scalar. A complex key is not an apply file.</summary>
-    private static Scalar ReadKey(IParser parser, string fileName)
+    internal static Scalar ReadKey(IParser parser, string fileName)
     {
         var key = Current(parser);
         if (key is not Scalar scalar)
@@ -311,7 +320,7 @@ public static class ApplyFile
     /// The current event. An alias is refused here: `host: *.example.com` unquoted is a YAML alias, the most likely
     /// mistake in a routes file.
     /// </summary>
-    private static ParsingEvent Current(IParser parser)
+    internal static ParsingEvent Current(IParser parser)
     {
         var current = parser.Current ?? throw new YamlException("unexpected end of input");
         if (current is AnchorAlias alias)
@@ -322,5 +331,5 @@ public static class ApplyFile
         return current;
     }
 
-    private static string Position(ParsingEvent e) => $"{e.Start.Line}:{e.Start.Column}";
+    internal static string Position(ParsingEvent e) => $"{e.Start.Line}:{e.Start.Column}";
 }

@@ -15,7 +15,7 @@ internal static class ExportCommand
         var match = new Option<string?>("--match") { Description = "Only route names matching this glob", HelpName = "glob" };
         var command = new Command("export", """
             Print the current routes in the apply file format: native hosts, hipache frontends (as the backends a router
-            serves) and lb settings. Applying the output to an empty Redis routes every host the same way.
+            serves) and lb settings, then TCP routes (tcp:; not with --match). Applying the output to an empty Redis routes every host the same way.
 
             Examples:
               entrance export > routes.yaml
@@ -26,7 +26,8 @@ internal static class ExportCommand
         {
             var redis = await ctx.RedisAsync();
             var routes = (await new RouteReader(redis).ReadAsync(await new RouteReader(redis).ScanRouteNamesAsync(parse.GetValue(match)))).Where(r => !r.IsEmpty).ToList();
-            await ctx.Out.WriteAsync(parse.GetValue(format) == "json" ? ToJson(routes) : ToYaml(routes));
+            var tcp = parse.GetValue(match) is null ? await TcpExport.ReadAsync(redis) : []; // --match selects hosts only
+            await ctx.Out.WriteAsync(parse.GetValue(format) == "json" ? ToJson(routes, tcp) : ToYaml(routes) + TcpExport.ToYaml(tcp));
             return ExitCodes.Ok;
         });
         return command;
@@ -64,7 +65,7 @@ internal static class ExportCommand
         return any ? builder.ToString() : "hosts: []\n";
     }
 
-    public static string ToJson(IEnumerable<RouteData> routes)
+    public static string ToJson(IEnumerable<RouteData> routes, IReadOnlyList<TcpRouteView>? tcp = null)
     {
         var hosts = routes.Select(r =>
         {
@@ -80,7 +81,9 @@ internal static class ExportCommand
 
             return entry;
         }).ToArray();
-        return JsonSerializer.Serialize(new { hosts }, Output.JsonOutput.Options) + "\n";
+        return (tcp is { Count: > 0 }
+            ? JsonSerializer.Serialize(new { hosts, tcp = TcpExport.ToJson(tcp) }, Output.JsonOutput.Options)
+            : JsonSerializer.Serialize(new { hosts }, Output.JsonOutput.Options)) + "\n";
     }
 
     private static string Quote(string value) => JsonSerializer.Serialize(value, Output.JsonOutput.Lines);

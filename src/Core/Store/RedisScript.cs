@@ -21,6 +21,9 @@ internal sealed class RedisScript
     public static readonly RedisScript RemoveCertificate = Load("remove-cert");
     public static readonly RedisScript ExpireRegistrations = Load("expire-registrations");
     public static readonly RedisScript FleetLease = Load("fleet-lease");
+    public static readonly RedisScript ApplyTcp = Load("apply-tcp");
+    public static readonly RedisScript EditTcp = Load("edit-tcp");
+    public static readonly RedisScript RemoveTcp = Load("remove-tcp");
 
     private RedisScript(string text)
     {

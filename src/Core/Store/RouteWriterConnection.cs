@@ -13,12 +13,16 @@ public sealed class RouteWriterConnection : IDisposable
         _redis = redis;
         Writer = new RouteWriter(redis);
         Certificates = new CertificateWriter(redis);
+        Tcp = new TcpRouteWriter(redis);
     }
 
     public RouteWriter Writer { get; }
 
     /// <summary>The certificate writer on the same connection (Ingress TLS).</summary>
     public CertificateWriter Certificates { get; }
+
+    /// <summary>The TCP route writer on the same connection (Services annotated with a TCP port).</summary>
+    public TcpRouteWriter Tcp { get; }
 
     public bool IsConnected => _redis.IsConnected;
 

@@ -87,7 +87,7 @@ public sealed class StickySessions
         pending.Repin = hadCookie;
     }
 
-    /// <summary>Weight 0 (drained) makes a backend unpinnable: the weights' merge wires its check here.</summary>
+    /// <summary>Weight 0 (drained) makes a backend unpinnable: a client pinned to it is re-pinned to a live one.</summary>
     private static bool IsPinnable(BackendState backend) => backend.Weight != 0;
 
     /// <summary>The cookie values of the route's backends, by index, computed on first use per cache fill.</summary>

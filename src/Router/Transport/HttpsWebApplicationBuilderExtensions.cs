@@ -1,6 +1,7 @@
 using System.Net;
 using Entrance.Hosting.Startup;
 using Entrance.Router.Configuration;
+using Entrance.Router.Passthrough;
 using Entrance.Router.ProxyProtocol;
 using Entrance.Router.Tls;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -58,6 +59,9 @@ public static class HttpsWebApplicationBuilderExtensions
 
         // A PROXY protocol header comes before the ClientHello (endpoint defaults add it too; applying it twice is a no-op).
         listen.UseEntranceProxyProtocol();
+
+        // Passthrough hosts are relayed still encrypted, chosen by the ClientHello's SNI; the rest go on to TLS.
+        listen.UseEntrancePassthrough();
 
         // Before TLS: a mark per connection, judged when the connection ends (a handshake never finished = failed).
         listen.Use(next => async connection =>

@@ -6,6 +6,9 @@ public static class Annotations
     /// <summary>Comma-separated hosts a Service publishes: <c>shop.example.com, *.shop.example.com</c>.</summary>
     public const string Hosts = "entrance.io/hosts";
 
+    /// <summary>A router port (<c>30001</c>) relayed as a TCP route to the Service's endpoints (issue 16).</summary>
+    public const string TcpPort = "entrance.io/tcp-port";
+
     /// <summary>The Service port (name or number) to route to; default the first port.</summary>
     public const string Port = "entrance.io/port";
 

@@ -29,6 +29,8 @@ public sealed class RedisLink : IDisposable
 
     public CertificateWriter Certificates => Connection.Certificates;
 
+    public TcpRouteWriter Tcp => Connection.Tcp;
+
     private RouteWriterConnection Connection => Volatile.Read(ref _connection) ?? throw new InvalidOperationException("Redis is not connected yet");
 
     /// <summary>Connects once; StackExchange.Redis then reconnects in the background by itself.</summary>

@@ -23,6 +23,7 @@ public sealed class SyncEngine
     private readonly IReadOnlyList<Informer<V1Ingress, V1IngressList>> _ingresses;
     private readonly IReadOnlyList<Informer<V1Secret, V1SecretList>> _secrets;
     private readonly CertificateSync _certificates;
+    private readonly TcpSync _tcp;
     private readonly RedisLink _redis;
     private readonly ILeadership _leadership;
     private readonly SyncerOptions _options;
@@ -55,6 +56,7 @@ public sealed class SyncEngine
         foreach (var i in ingresses) i.Changed = Wake;
         foreach (var i in _secrets) i.Changed = Wake;
         _certificates = new CertificateSync(options.IngressClass, options.Owner, Stats, logger);
+        _tcp = new TcpSync(options.Owner, Stats, logger);
         leadership.LeadershipChanged += leading =>
         {
             _fullResyncDue = true;
@@ -114,6 +116,7 @@ public sealed class SyncEngine
                     // Changes seen now are not written; the next time this instance may write, it syncs everything.
                     _applied.Clear();
                     _certificates.Reset();
+                    _tcp.Reset();
                     _fullResyncDue = true;
                     Stats.HostsOwned = 0;
                     Stats.CertificatesOwned = 0;
@@ -136,6 +139,7 @@ public sealed class SyncEngine
                     // The rest of the pass was not written; the next term starts with a full sync.
                     _applied.Clear();
                     _certificates.Reset();
+                    _tcp.Reset();
                     _fullResyncDue = true;
                     _logger.LogWarning("leadership lost during a sync pass; stopped writing");
                 }
@@ -235,6 +239,8 @@ public sealed class SyncEngine
 
         _applied = applied;
         Stats.HostsOwned = applied.Count;
+
+        await _tcp.SyncAsync(_redis.Tcp, _services.SelectMany(i => i.Items), _slices.SelectMany(i => i.Items), full, EnsureLeader, LogWarningsOnce).ConfigureAwait(false);
 
         // Certificates after routes: a host's route is in place by the time its certificate is.
         if (_secrets.Count > 0)

@@ -1,0 +1,13 @@
+-- Entrance: remove one TCP route whole (backends, settings, dead marks, ownership).
+-- KEYS[1] tcp backends SET, KEYS[2] tcp settings HASH, KEYS[3] tcp dead ZSET, KEYS[4] tcp-owners HASH, KEYS[5] changed channel
+-- ARGV[1] port, ARGV[2] required owner ('' = whoever owns it, hand-written included)
+-- Returns 'removed', 'absent' or 'conflict:<owner>'
+local port, required = ARGV[1], ARGV[2]
+local current = redis.call('HGET', KEYS[4], port)
+if required ~= '' and current ~= required then
+  return 'conflict:' .. (current or 'manual')
+end
+local n = redis.call('DEL', KEYS[1], KEYS[2], KEYS[3]) + redis.call('HDEL', KEYS[4], port)
+if n == 0 then return 'absent' end
+redis.call('PUBLISH', KEYS[5], 'tcp:' .. port)
+return 'removed'
