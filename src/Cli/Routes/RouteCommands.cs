@@ -30,7 +30,7 @@ internal static class RouteCommands
     private static Command Add(CommandFactory factory)
     {
         var host = new Argument<string>("host") { Description = "Route name: shop.example.com, *.example.com (wildcard) or * (catch-all)" };
-        var urls = new Argument<string[]>("url") { Description = "Backend base URLs, absolute http:// or https://", Arity = ArgumentArity.OneOrMore };
+        var urls = new Argument<string[]>("url") { Description = "Backend base URLs, absolute http://, https:// or h2c:// (HTTP/2 with prior knowledge, e.g. gRPC)", Arity = ArgumentArity.OneOrMore };
         var command = new Command("add", """
             Add backends to a host (SADD), creating the host if new; publishes entrance:changed <host>.
             A host that exists only as a hipache frontend gets the URLs appended to its frontend list instead.

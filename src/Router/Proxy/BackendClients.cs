@@ -82,41 +82,74 @@ public sealed class BackendClients(Func<SslClientAuthenticationOptions?, HttpMes
         return ssl;
     }
 
-    /// <summary>A connect callback doing TLS to the backend URL's host (SNI and name check), with <paramref name="template"/>'s trust.</summary>
-    public static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> TlsConnect(SslClientAuthenticationOptions template) =>
+    /// <summary>
+    /// A connect callback doing TLS to the backend URL's host (SNI and name check), with <paramref name="template"/>'s
+    /// trust, offering the protocols <paramref name="alpn"/> says (see <see cref="BackendAlpn"/>). An HTTP/1.1 connection
+    /// to a backend not asked yet offers h2 too, to learn; when the backend picks h2, that connection is replaced by one
+    /// offering only http/1.1 (once per backend) and the next requests go as HTTP/2.
+    /// </summary>
+    public static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> TlsConnect(SslClientAuthenticationOptions template, BackendAlpn alpn) =>
         async (context, cancellationToken) =>
         {
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
+            var key = BackendAlpn.Key(context.DnsEndPoint);
+            var version = context.InitialRequestMessage.Version;
+            var offer = alpn.Offer(version, key);
+            var ssl = await HandshakeAsync(context.DnsEndPoint, template, offer, cancellationToken).ConfigureAwait(false);
+            var h2 = ssl.NegotiatedApplicationProtocol == SslApplicationProtocol.Http2;
+            if (version.Major >= 2 && !h2)
             {
-                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
+                // The backend stopped offering h2: remember, and fail this connection (not sent) so the next goes as HTTP/1.1.
+                alpn.Record(key, false);
+                await ssl.DisposeAsync().ConfigureAwait(false);
+                throw new IOException($"{key} no longer negotiates h2");
             }
 
-            var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true));
-            var options = new SslClientAuthenticationOptions
+            if (offer.Count > 1)
             {
-                TargetHost = context.DnsEndPoint.Host,
-                ApplicationProtocols = template.ApplicationProtocols,
-                CertificateChainPolicy = template.CertificateChainPolicy,
-                RemoteCertificateValidationCallback = template.RemoteCertificateValidationCallback,
-            };
-            try
-            {
-                await ssl.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                await ssl.DisposeAsync().ConfigureAwait(false);
-                throw;
+                alpn.Record(key, h2);
+                if (h2)
+                {
+                    await ssl.DisposeAsync().ConfigureAwait(false);
+                    ssl = await HandshakeAsync(context.DnsEndPoint, template, alpn.Offer(version, key), cancellationToken).ConfigureAwait(false);
+                }
             }
 
             return ssl;
         };
+
+    private static async Task<SslStream> HandshakeAsync(System.Net.DnsEndPoint endpoint, SslClientAuthenticationOptions template, List<SslApplicationProtocol> offer, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true));
+        var options = new SslClientAuthenticationOptions
+        {
+            TargetHost = endpoint.Host,
+            ApplicationProtocols = offer,
+            CertificateChainPolicy = template.CertificateChainPolicy,
+            RemoteCertificateValidationCallback = template.RemoteCertificateValidationCallback,
+        };
+        try
+        {
+            await ssl.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return ssl;
+    }
 
     /// <summary>True when the failure is the backend's certificate (or TLS handshake) being refused.</summary>
     public static bool IsTlsFailure(Exception? exception)

@@ -89,6 +89,11 @@ public sealed class ForwardedHeadersTransformer(RequestObserver observer, Truste
             observer.Upgraded(request); // a WebSocket tunnel opens now and stays open until the request ends
         }
 
+        if (request is not null && proxyResponse is not null)
+        {
+            request.BackendVersion = proxyResponse.Version; // for the access log and metrics: h2c/h2 or HTTP/1.1 out
+        }
+
         if (request?.Hsts is { } hsts)
         {
             httpContext.Response.Headers.StrictTransportSecurity = hsts; // the route's policy wins over the backend's

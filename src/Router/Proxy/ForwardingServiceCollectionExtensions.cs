@@ -9,16 +9,23 @@ namespace Entrance.Router.Proxy;
 
 public static class ForwardingServiceCollectionExtensions
 {
-    /// <summary>YARP's direct forwarder, one shared client for every backend, and the proxy pipeline.</summary>
+    /// <summary>YARP's direct forwarder, one shared client for http:// and h2c:// backends, TLS clients for https://, and the proxy pipeline.</summary>
     public static IServiceCollection AddForwarding(this IServiceCollection services)
     {
         services.AddHttpForwarder();
-        services.AddSingleton(sp => CreateInvoker(sp.GetRequiredService<IOptions<EntranceOptions>>().Value, null));
+        services.AddSingleton(sp => CreateInvoker(sp.GetRequiredService<IOptions<EntranceOptions>>().Value, null, null));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<EntranceOptions>>().Value;
-            return new BackendClients(ssl => CreateInvoker(options, ssl), sp.GetRequiredService<ILogger<BackendClients>>());
+            var alpn = sp.GetRequiredService<BackendAlpn>();
+            return new BackendClients(ssl => CreateInvoker(options, ssl, alpn), sp.GetRequiredService<ILogger<BackendClients>>());
         });
+        services.AddSingleton<BackendAlpn>();
+        services.AddSingleton(sp => new BackendProtocols(
+            sp.GetRequiredService<HttpMessageInvoker>(),
+            sp.GetRequiredService<BackendClients>(),
+            sp.GetRequiredService<BackendAlpn>(),
+            sp.GetRequiredService<IOptions<EntranceOptions>>().Value.BackendTimeout));
         // Read when the app is built, so a bad CIDR ends the start (exit 2) instead of the first request.
         services.AddSingleton(sp => TrustedProxies.From(sp.GetRequiredService<IConfiguration>()));
         services.AddOptions<HttpsRedirectOptions>()
@@ -27,17 +34,6 @@ public static class ForwardingServiceCollectionExtensions
             .Validate(o => o.RedirectPort is > 0 and <= 65535, "Entrance:Tls:RedirectPort must be a port (1-65535)")
             .ValidateOnStart();
         services.AddSingleton<HttpsRedirect>();
-        services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<EntranceOptions>>().Value;
-            return new ForwarderRequestConfig
-            {
-                ActivityTimeout = options.BackendTimeout,
-                Version = HttpVersion.Version11,
-                VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-                AllowResponseBuffering = false,
-            };
-        });
         services.AddSingleton<RequestObserver>();
         services.AddSingleton<ForwardedHeadersTransformer>();
         services.AddSingleton<ProxyPipeline>();
@@ -45,7 +41,7 @@ public static class ForwardingServiceCollectionExtensions
     }
 
     /// <summary>A forwarding client; with <paramref name="tls"/>, one that does TLS itself to https:// backends (see <see cref="BackendClients"/>).</summary>
-    private static HttpMessageInvoker CreateInvoker(EntranceOptions options, SslClientAuthenticationOptions? tls) =>
+    private static HttpMessageInvoker CreateInvoker(EntranceOptions options, SslClientAuthenticationOptions? tls, BackendAlpn? alpn) =>
         new(new SocketsHttpHandler
         {
             UseProxy = false,
@@ -58,7 +54,7 @@ public static class ForwardingServiceCollectionExtensions
             EnableMultipleHttp2Connections = true,
             // Trace context is forwarded as a plain header by the transformer; no Activity per request.
             ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
-            ConnectCallback = tls is null ? null : BackendClients.TlsConnect(tls),
+            ConnectCallback = tls is null ? null : BackendClients.TlsConnect(tls, alpn!),
         }, disposeHandler: true);
 
     /// <summary>The proxy is the terminal step for every request on the public listener.</summary>

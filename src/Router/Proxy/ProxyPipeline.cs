@@ -20,13 +20,11 @@ namespace Entrance.Router.Proxy;
 public sealed class ProxyPipeline(
     RouteCache routes,
     IHttpForwarder forwarder,
-    HttpMessageInvoker client,
-    ForwarderRequestConfig requestConfig,
+    BackendProtocols protocols,
     ForwardedHeadersTransformer transformer,
     RequestObserver observer,
     DeadBackendReporter deadBackends,
     HttpsRedirect httpsRedirect,
-    BackendClients tlsClients,
     IOptions<EntranceOptions> options,
     TimeProvider time,
     ILogger<ProxyPipeline> logger)
@@ -146,8 +144,8 @@ public sealed class ProxyPipeline(
             backend.Enter();
             try
             {
-                var invoker = backend.IsHttps ? tlsClients.ForTls(route) : client;
-                error = await forwarder.SendAsync(context, backend.ForwardPrefix, invoker, requestConfig, transformer);
+                var (invoker, config) = protocols.Choose(context, route, backend);
+                error = await forwarder.SendAsync(context, backend.ForwardPrefix, invoker, config, transformer);
             }
             finally
             {

@@ -11,10 +11,15 @@ public sealed class BackendState
     {
         Url = url;
         IsHttps = url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
-        ForwardPrefix = IsHttps ? PlainPrefix(url) : url;
+        IsH2c = url.StartsWith(H2cScheme + "://", StringComparison.OrdinalIgnoreCase);
+        ForwardPrefix = IsHttps ? PlainPrefix(url) : IsH2c ? "http" + url[H2cScheme.Length..] : url;
+        AlpnKey = IsHttps && Uri.TryCreate(ForwardPrefix, UriKind.Absolute, out var plain) ? Proxy.BackendAlpn.Key(plain.IdnHost, plain.Port) : null;
         _time = time ?? TimeProvider.System;
         _lastUsedMs = _time.GetMonotonicMs();
     }
+
+    /// <summary>The scheme of a backend reached with cleartext HTTP/2 and prior knowledge (gRPC services, mostly).</summary>
+    public const string H2cScheme = "h2c";
 
     /// <summary>The backend's base URL, also YARP's destination prefix.</summary>
     public string Url { get; }
@@ -22,11 +27,17 @@ public sealed class BackendState
     /// <summary>An https:// backend: forwarded through a TLS client of <c>BackendClients</c>.</summary>
     public bool IsHttps { get; }
 
+    /// <summary>An h2c:// backend: forwarded as HTTP/2 with prior knowledge to the same address over http://.</summary>
+    public bool IsH2c { get; }
+
     /// <summary>
-    /// The destination prefix given to the forwarder: the URL itself, or for https:// the URL with http://, because
+    /// The destination prefix given to the forwarder: the URL itself, for h2c:// the URL with http://, or for https:// the URL with http://, because
     /// the TLS clients do TLS in their connect callback (to get the backend's name as SNI, not the client's Host).
     /// </summary>
     public string ForwardPrefix { get; }
+
+    /// <summary>For https:// backends, host:port as the TLS connect callback sees it: the key of what ALPN chose.</summary>
+    public string? AlpnKey { get; }
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
@@ -54,6 +65,6 @@ public sealed class BackendState
 
     public static bool IsValidUrl(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri)
-        && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+        && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == H2cScheme)
         && uri.Host.Length > 0;
 }
