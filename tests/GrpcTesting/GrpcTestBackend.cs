@@ -13,7 +13,8 @@ namespace Entrance.Testing.Grpc;
 /// <summary>
 /// A real gRPC server (Grpc.AspNetCore on Kestrel, 127.0.0.1) serving <c>entrance.test.Echo</c>. Cleartext it speaks only
 /// HTTP/2 with prior knowledge (its URL is <c>h2c://</c>); with a certificate it speaks TLS with ALPN h2 (and HTTP/1.1).
-/// It counts the calls whose cancellation it saw, so a test can tell a client's cancel reached it.
+/// It counts the calls whose cancellation it saw, so a test can tell a client's cancel reached it; <c>GET /whoami</c>
+/// answers "name protocol".
 /// </summary>
 public sealed class GrpcTestBackend : IAsyncDisposable
 {
@@ -63,6 +64,8 @@ public sealed class GrpcTestBackend : IAsyncDisposable
         builder.Services.AddGrpc();
         var app = builder.Build();
         app.MapGrpcService<EchoService>();
+        // A plain request too, for hosts mixing gRPC and HTTP/1.1 backends: which backend, reached how.
+        app.MapGet("/whoami", (Microsoft.AspNetCore.Http.HttpContext c) => $"{name} {c.Request.Protocol}");
         var backend = new GrpcTestBackend(app, name, state);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -151,7 +154,13 @@ internal sealed class EchoService(EchoState state) : Echo.EchoBase
     }
 
     private EchoReply Reply(string text, ServerCallContext context) =>
-        new() { Text = text, Backend = state.Name, Protocol = context.GetHttpContext().Request.Protocol };
+        new()
+        {
+            Text = text,
+            Backend = state.Name,
+            Protocol = context.GetHttpContext().Request.Protocol,
+            DeadlineMs = context.Deadline == DateTime.MaxValue ? -1 : (long)(context.Deadline - DateTime.UtcNow).TotalMilliseconds,
+        };
 
     private async Task DelayAsync(int ms, ServerCallContext context)
     {

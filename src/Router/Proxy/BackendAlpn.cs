@@ -8,7 +8,7 @@ namespace Entrance.Router.Proxy;
 /// What each https:// backend answered to ALPN: h2 or HTTP/1.1. The TLS clients do TLS in their connect callback (see
 /// <see cref="BackendClients"/>), so SocketsHttpHandler cannot follow ALPN itself: it is told the version per request.
 /// The first connection to a backend offers both protocols and records the choice; later requests to a backend that
-/// chose h2 go as HTTP/2 (offering only h2), the others as HTTP/1.1 (offering only http/1.1).
+/// chose h2 go as HTTP/2, the others as HTTP/1.1 (offering only http/1.1). gRPC calls always go as HTTP/2.
 /// </summary>
 public sealed class BackendAlpn
 {
@@ -37,13 +37,13 @@ public sealed class BackendAlpn
 
     public static string Key(DnsEndPoint endpoint) => Key(endpoint.Host, endpoint.Port);
 
-    /// <summary>The protocols a connection for a request of <paramref name="version"/> offers to <paramref name="authority"/>.</summary>
+    /// <summary>
+    /// The protocols a connection for a request of <paramref name="version"/> offers to <paramref name="authority"/>:
+    /// both while learning or for HTTP/2 (gRPC is always sent as HTTP/2, whatever was learnt), only http/1.1 once known.
+    /// </summary>
     internal List<SslApplicationProtocol> Offer(Version version, string authority) =>
-        version.Major >= 2 ? H2Only
-        : IsKnown(authority) ? Http11Only
-        : Both;
+        version.Major < 2 && IsKnown(authority) ? Http11Only : Both;
 
-    private static readonly List<SslApplicationProtocol> H2Only = [SslApplicationProtocol.Http2];
     private static readonly List<SslApplicationProtocol> Http11Only = [SslApplicationProtocol.Http11];
     private static readonly List<SslApplicationProtocol> Both = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
 }

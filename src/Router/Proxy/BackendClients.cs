@@ -96,12 +96,17 @@ public sealed class BackendClients(Func<SslClientAuthenticationOptions?, HttpMes
             var offer = alpn.Offer(version, key);
             var ssl = await HandshakeAsync(context.DnsEndPoint, template, offer, cancellationToken).ConfigureAwait(false);
             var h2 = ssl.NegotiatedApplicationProtocol == SslApplicationProtocol.Http2;
-            if (version.Major >= 2 && !h2)
+            if (version.Major >= 2)
             {
-                // The backend stopped offering h2: remember, and fail this connection (not sent) so the next goes as HTTP/1.1.
-                alpn.Record(key, false);
-                await ssl.DisposeAsync().ConfigureAwait(false);
-                throw new IOException($"{key} no longer negotiates h2");
+                alpn.Record(key, h2);
+                if (!h2)
+                {
+                    // HTTP/2 was asked (gRPC, or h2 learnt before) and the backend no longer offers it: nothing sent.
+                    await ssl.DisposeAsync().ConfigureAwait(false);
+                    throw new IOException($"{key} does not negotiate h2");
+                }
+
+                return ssl;
             }
 
             if (offer.Count > 1)
