@@ -37,6 +37,16 @@ public static class GrpcRequests
             : config;
     }
 
+    /// <summary>
+    /// True when the backend's answer to a gRPC call has begun (headers, no status yet): its headers must reach the client
+    /// now, because a server may send them and wait (YARP sends headers with the first body bytes, dotnet/yarp#2520).
+    /// A Trailers-Only answer (grpc-status in the headers) is complete and left alone.
+    /// </summary>
+    public static bool ShouldFlushHeaders(HttpContext context, HttpResponseMessage response) =>
+        response.StatusCode == System.Net.HttpStatusCode.OK
+        && IsGrpc(context.Request)
+        && !response.Headers.Contains(StatusHeader);
+
     /// <summary>A <c>grpc-timeout</c> value (1 to 8 digits and a unit H M S m u n); null when absent or malformed.</summary>
     public static TimeSpan? Timeout(StringValues header)
     {

@@ -15,7 +15,8 @@ namespace Entrance.Router.Proxy;
 /// <remarks>
 /// SocketsHttpHandler takes the TLS name (SNI and the name checked) from the Host header when one is set, and the
 /// router always sends the client's Host. So these clients do TLS themselves in their connect callback, to the backend
-/// URL's host, and are handed the backend's URL with http:// (see <see cref="BackendState.ForwardPrefix"/>).
+/// URL's host, and return the authenticated SslStream, which the handler then uses as is (no TLS of its own), reading
+/// the ALPN result from it: h2 or HTTP/1.1, as the backend chose.
 /// </remarks>
 public sealed class BackendClients(Func<SslClientAuthenticationOptions?, HttpMessageInvoker> create, ILogger<BackendClients> logger) : IDisposable
 {
@@ -84,43 +85,15 @@ public sealed class BackendClients(Func<SslClientAuthenticationOptions?, HttpMes
 
     /// <summary>
     /// A connect callback doing TLS to the backend URL's host (SNI and name check), with <paramref name="template"/>'s
-    /// trust, offering the protocols <paramref name="alpn"/> says (see <see cref="BackendAlpn"/>). An HTTP/1.1 connection
-    /// to a backend not asked yet offers h2 too, to learn; when the backend picks h2, that connection is replaced by one
-    /// offering only http/1.1 (once per backend) and the next requests go as HTTP/2.
+    /// trust. A connection for an HTTP/2 request offers h2 and http/1.1 by ALPN (the handler follows the backend's
+    /// choice); one for an HTTP/1.1 request offers only http/1.1.
     /// </summary>
-    public static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> TlsConnect(SslClientAuthenticationOptions template, BackendAlpn alpn) =>
+    public static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> TlsConnect(SslClientAuthenticationOptions template) =>
         async (context, cancellationToken) =>
-        {
-            var key = BackendAlpn.Key(context.DnsEndPoint);
-            var version = context.InitialRequestMessage.Version;
-            var offer = alpn.Offer(version, key);
-            var ssl = await HandshakeAsync(context.DnsEndPoint, template, offer, cancellationToken).ConfigureAwait(false);
-            var h2 = ssl.NegotiatedApplicationProtocol == SslApplicationProtocol.Http2;
-            if (version.Major >= 2)
-            {
-                alpn.Record(key, h2);
-                if (!h2)
-                {
-                    // HTTP/2 was asked (gRPC, or h2 learnt before) and the backend no longer offers it: nothing sent.
-                    await ssl.DisposeAsync().ConfigureAwait(false);
-                    throw new IOException($"{key} does not negotiate h2");
-                }
+            await HandshakeAsync(context.DnsEndPoint, template, context.InitialRequestMessage.Version.Major >= 2 ? H2AndHttp11 : Http11Only, cancellationToken).ConfigureAwait(false);
 
-                return ssl;
-            }
-
-            if (offer.Count > 1)
-            {
-                alpn.Record(key, h2);
-                if (h2)
-                {
-                    await ssl.DisposeAsync().ConfigureAwait(false);
-                    ssl = await HandshakeAsync(context.DnsEndPoint, template, alpn.Offer(version, key), cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            return ssl;
-        };
+    private static readonly List<SslApplicationProtocol> H2AndHttp11 = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
+    private static readonly List<SslApplicationProtocol> Http11Only = [SslApplicationProtocol.Http11];
 
     private static async Task<SslStream> HandshakeAsync(System.Net.DnsEndPoint endpoint, SslClientAuthenticationOptions template, List<SslApplicationProtocol> offer, CancellationToken cancellationToken)
     {

@@ -106,7 +106,21 @@ public sealed class ForwardedHeadersTransformer(RequestObserver observer, Truste
             httpContext.Response.Headers[RequestIdHeader] = id;
         }
 
-        return proceed;
+        return proxyResponse is not null && Grpc.GrpcRequests.ShouldFlushHeaders(httpContext, proxyResponse)
+            ? FlushHeadersAsync(httpContext, proceed, cancellationToken)
+            : proceed;
+    }
+
+    /// <summary>Sends a gRPC answer's headers before its first message (see <see cref="Grpc.GrpcRequests.ShouldFlushHeaders"/>).</summary>
+    private static async ValueTask<bool> FlushHeadersAsync(HttpContext httpContext, ValueTask<bool> proceed, CancellationToken cancellationToken)
+    {
+        var go = await proceed.ConfigureAwait(false);
+        if (go)
+        {
+            await httpContext.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return go;
     }
 
     // The listener's or the Host's port: nearly always one of a few, whose text needs no allocation.

@@ -13,18 +13,15 @@ public static class ForwardingServiceCollectionExtensions
     public static IServiceCollection AddForwarding(this IServiceCollection services)
     {
         services.AddHttpForwarder();
-        services.AddSingleton(sp => CreateInvoker(sp.GetRequiredService<IOptions<EntranceOptions>>().Value, null, null));
+        services.AddSingleton(sp => CreateInvoker(sp.GetRequiredService<IOptions<EntranceOptions>>().Value, null));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<EntranceOptions>>().Value;
-            var alpn = sp.GetRequiredService<BackendAlpn>();
-            return new BackendClients(ssl => CreateInvoker(options, ssl, alpn), sp.GetRequiredService<ILogger<BackendClients>>());
+            return new BackendClients(ssl => CreateInvoker(options, ssl), sp.GetRequiredService<ILogger<BackendClients>>());
         });
-        services.AddSingleton<BackendAlpn>();
         services.AddSingleton(sp => new BackendProtocols(
             sp.GetRequiredService<HttpMessageInvoker>(),
             sp.GetRequiredService<BackendClients>(),
-            sp.GetRequiredService<BackendAlpn>(),
             sp.GetRequiredService<IOptions<EntranceOptions>>().Value.BackendTimeout));
         // Read when the app is built, so a bad CIDR ends the start (exit 2) instead of the first request.
         services.AddSingleton(sp => TrustedProxies.From(sp.GetRequiredService<IConfiguration>()));
@@ -41,7 +38,7 @@ public static class ForwardingServiceCollectionExtensions
     }
 
     /// <summary>A forwarding client; with <paramref name="tls"/>, one that does TLS itself to https:// backends (see <see cref="BackendClients"/>).</summary>
-    private static HttpMessageInvoker CreateInvoker(EntranceOptions options, SslClientAuthenticationOptions? tls, BackendAlpn? alpn) =>
+    private static HttpMessageInvoker CreateInvoker(EntranceOptions options, SslClientAuthenticationOptions? tls) =>
         new(new SocketsHttpHandler
         {
             UseProxy = false,
@@ -54,7 +51,7 @@ public static class ForwardingServiceCollectionExtensions
             EnableMultipleHttp2Connections = true,
             // Trace context is forwarded as a plain header by the transformer; no Activity per request.
             ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
-            ConnectCallback = tls is null ? null : BackendClients.TlsConnect(tls, alpn!),
+            ConnectCallback = tls is null ? null : BackendClients.TlsConnect(tls),
         }, disposeHandler: true);
 
     /// <summary>The proxy is the terminal step for every request on the public listener.</summary>

@@ -12,8 +12,7 @@ public sealed class BackendState
         Url = url;
         IsHttps = url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
         IsH2c = url.StartsWith(H2cScheme + "://", StringComparison.OrdinalIgnoreCase);
-        ForwardPrefix = IsHttps ? PlainPrefix(url) : IsH2c ? "http" + url[H2cScheme.Length..] : url;
-        AlpnKey = IsHttps && Uri.TryCreate(ForwardPrefix, UriKind.Absolute, out var plain) ? Proxy.BackendAlpn.Key(plain.IdnHost, plain.Port) : null;
+        ForwardPrefix = IsH2c ? "http" + url[H2cScheme.Length..] : url;
         _time = time ?? TimeProvider.System;
         _lastUsedMs = _time.GetMonotonicMs();
     }
@@ -30,14 +29,8 @@ public sealed class BackendState
     /// <summary>An h2c:// backend: forwarded as HTTP/2 with prior knowledge to the same address over http://.</summary>
     public bool IsH2c { get; }
 
-    /// <summary>
-    /// The destination prefix given to the forwarder: the URL itself, for h2c:// the URL with http://, or for https:// the URL with http://, because
-    /// the TLS clients do TLS in their connect callback (to get the backend's name as SNI, not the client's Host).
-    /// </summary>
+    /// <summary>The destination prefix given to the forwarder: the URL itself, or for h2c:// the same address with http://.</summary>
     public string ForwardPrefix { get; }
-
-    /// <summary>For https:// backends, host:port as the TLS connect callback sees it: the key of what ALPN chose.</summary>
-    public string? AlpnKey { get; }
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
@@ -51,17 +44,6 @@ public sealed class BackendState
     }
 
     public void Leave() => Interlocked.Decrement(ref _inFlight);
-
-    /// <summary>https://h[:p]/rest → http://h:p/rest, the port made explicit (443 when the URL leaves it out).</summary>
-    private static string PlainPrefix(string url)
-    {
-        const int start = 8; // "https://".Length
-        var slash = url.IndexOf('/', start);
-        var authority = slash < 0 ? url[start..] : url[start..slash];
-        var rest = slash < 0 ? string.Empty : url[slash..];
-        var hasPort = authority.LastIndexOf(':') > authority.LastIndexOf(']');
-        return "http://" + authority + (hasPort ? string.Empty : ":443") + rest;
-    }
 
     public static bool IsValidUrl(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri)

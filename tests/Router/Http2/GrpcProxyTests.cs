@@ -18,10 +18,16 @@ public sealed class GrpcProxyTests(RedisFixture redis) : IClassFixture<RedisFixt
     {
         await redis.Server.CliAsync("FLUSHALL");
         _backend = await GrpcTestBackend.StartAsync("g1");
+        // One direct call first: a cold backend (JIT, on a busy machine) could take longer than the short BackendTimeout below.
+        using (var direct = Grpc.Net.Client.GrpcChannel.ForAddress(_backend.Url.Replace("h2c://", "http://", StringComparison.Ordinal)))
+        {
+            await new Echo.EchoClient(direct).UnaryAsync(new EchoRequest { Text = "warm-up" });
+        }
+
         await redis.Server.CliAsync("SADD", "entrance:backends:" + Host, _backend.Url);
         // A short backend timeout: streams and deadlines below outlive it, as long as messages flow or the deadline allows.
         _router = await RouterHost.StartAsync(redis.Server,
-            "Entrance:H2cUrls=http://127.0.0.1:0", "Entrance:HttpsUrls=https://127.0.0.1:0", "Entrance:BackendTimeout=00:00:01");
+            "Entrance:H2cUrls=http://127.0.0.1:0", "Entrance:HttpsUrls=https://127.0.0.1:0", "Entrance:BackendTimeout=00:00:03");
     }
 
     public async Task DisposeAsync()
@@ -71,8 +77,8 @@ public sealed class GrpcProxyTests(RedisFixture redis) : IClassFixture<RedisFixt
     {
         var client = H2Clients.Echo(_router, Host, tls);
 
-        // 6 messages 400 ms apart: 2 s in all, past the 1 s BackendTimeout, which counts idle time only.
-        using var call = client.ServerStream(new StreamRequest { Text = "m", Count = 6, IntervalMs = 400 });
+        // 6 messages 900 ms apart: 4.5 s in all, past the 3 s BackendTimeout, which counts idle time only.
+        using var call = client.ServerStream(new StreamRequest { Text = "m", Count = 6, IntervalMs = 900 });
         var texts = new List<string>();
         await foreach (var reply in call.ResponseStream.ReadAllAsync())
         {
@@ -129,8 +135,8 @@ public sealed class GrpcProxyTests(RedisFixture redis) : IClassFixture<RedisFixt
     {
         var client = H2Clients.Echo(_router, Host, tls: false);
 
-        // 2 s of silence, past the 1 s BackendTimeout: the call's own 30 s deadline is what counts.
-        var reply = await client.UnaryAsync(new EchoRequest { Text = "slow", DelayMs = 2000 }, deadline: DateTime.UtcNow.AddSeconds(30));
+        // 4 s of silence, past the 3 s BackendTimeout: the call's own 30 s deadline is what counts.
+        var reply = await client.UnaryAsync(new EchoRequest { Text = "slow", DelayMs = 4000 }, deadline: DateTime.UtcNow.AddSeconds(30));
 
         Assert.Equal("slow", reply.Text);
         Assert.InRange(reply.DeadlineMs, 1, 30_000); // grpc-timeout arrived at the backend
@@ -154,17 +160,18 @@ public sealed class GrpcProxyTests(RedisFixture redis) : IClassFixture<RedisFixt
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task Unary_ClientCancels_BackendCallCancelled(bool tls)
+    public async Task ServerStream_ClientCancels_BackendCallCancelled(bool tls)
     {
         var client = H2Clients.Echo(_router, Host, tls);
         var cancelled = _backend.NextCancellation;
         using var cts = new CancellationTokenSource();
 
-        using var call = client.UnaryAsync(new EchoRequest { DelayMs = 60_000 }, cancellationToken: cts.Token);
-        await call.ResponseHeadersAsync; // the backend is in the call (it sends headers first)
+        // The first message comes at once, the second after a minute: cancel in between, while the backend waits.
+        using var call = client.ServerStream(new StreamRequest { Text = "c", Count = 2, IntervalMs = 60_000 }, cancellationToken: cts.Token);
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
         cts.Cancel();
 
-        var failure = await Assert.ThrowsAsync<RpcException>(async () => await call.ResponseAsync);
+        var failure = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
         Assert.Equal(StatusCode.Cancelled, failure.StatusCode);
         await cancelled.WaitAsync(TimeSpan.FromSeconds(20)); // no deadline was set: only the cancel can end it
     }

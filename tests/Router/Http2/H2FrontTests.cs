@@ -65,6 +65,7 @@ public sealed class H2FrontTests(RedisFixture redis) : IClassFixture<RedisFixtur
         using var socket = new ClientWebSocket();
         socket.Options.HttpVersion = HttpVersion.Version20;
         socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact; // RFC 8441 extended CONNECT, no fallback
+        socket.Options.CollectHttpResponseDetails = true;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 
         await socket.ConnectAsync(new Uri($"{(tls ? "wss" : "ws")}://router.test:{port}/ws"), invoker, timeout.Token);
@@ -97,15 +98,14 @@ public sealed class H2FrontTests(RedisFixture redis) : IClassFixture<RedisFixtur
     }
 
     [Fact]
-    public async Task HttpsBackend_OffersH2_LearntByAlpnThenHttp2AndGrpcWorks()
+    public async Task HttpsBackend_OffersH2_ChosenByAlpnForHttpAndGrpc()
     {
         using var certificates = new TestCertificates();
         await using var backend = await GrpcTestBackend.StartAsync("tls1", certificates.Leaf("127.0.0.1").Certificate);
         await redis.Server.CliAsync("SADD", "entrance:backends:alpn.example.com", backend.Url);
         await redis.Server.CliAsync("HSET", "entrance:host:alpn.example.com", "backend_tls_verify", "0");
 
-        // The first connection asks and learns h2; that request still goes as HTTP/1.1, the next as HTTP/2.
-        Assert.Equal("tls1 HTTP/1.1", await _router.GetBodyAsync("alpn.example.com", "/whoami"));
+        // ALPN offers h2 and http/1.1; this backend picks h2, for plain requests and gRPC alike.
         Assert.Equal("tls1 HTTP/2", await _router.GetBodyAsync("alpn.example.com", "/whoami"));
         var reply = await H2Clients.Echo(_router, "alpn.example.com", tls: false).UnaryAsync(new EchoRequest { Text = "tls" });
         Assert.Equal("HTTP/2", reply.Protocol);
@@ -117,8 +117,19 @@ public sealed class H2FrontTests(RedisFixture redis) : IClassFixture<RedisFixtur
     public async Task GrpcRequest_UnknownHost_Http200WithGrpcStatusAndReason(bool http2)
     {
         using var client = http2 ? H2Clients.Http2Client(_router, tls: false) : new HttpClient { BaseAddress = new Uri(_router.Url) };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/entrance.test.Echo/Unary") { Content = new ByteArrayContent([0, 0, 0, 0, 0]) };
-        request.Headers.Host = "nobody.example.com";
+        var port = http2 ? _router.H2cPort() : _router.Port;
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://nobody.example.com:{port}/entrance.test.Echo/Unary")
+        {
+            Content = new ByteArrayContent([0, 0, 0, 0, 0]),
+            Version = http2 ? HttpVersion.Version20 : HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        if (!http2)
+        {
+            request.Headers.Host = "nobody.example.com"; // the plain client connects by its URL: name the host in the header
+            request.RequestUri = new Uri(_router.Url + "/entrance.test.Echo/Unary");
+        }
+
         request.Content.Headers.ContentType = new("application/grpc");
 
         using var response = await client.SendAsync(request);
