@@ -121,7 +121,7 @@ public class AccessLogTests(RedisFixture redis) : IClassFixture<RedisFixture>, I
 
         var line = Assert.Single(File.ReadAllLines(path));
         Assert.Contains("\"GET /slow?ms=5000 HTTP/1.1\" 499 ", line);
-        Assert.EndsWith("error=client-aborted", line);
+        Assert.EndsWith("error=client-aborted backend_proto=- grpc_status=-", line);
     }
 
     [Fact]
