@@ -19,7 +19,7 @@ public sealed class GrpcProxyTests(RedisFixture redis) : IClassFixture<RedisFixt
         await redis.Server.CliAsync("FLUSHALL");
         _backend = await GrpcTestBackend.StartAsync("g1");
         // One direct call first: a cold backend (JIT, on a busy machine) could take longer than the short BackendTimeout below.
-        using (var direct = Grpc.Net.Client.GrpcChannel.ForAddress(_backend.Url.Replace("h2c://", "http://", StringComparison.Ordinal)))
+        using (var direct = global::Grpc.Net.Client.GrpcChannel.ForAddress(_backend.Url.Replace("h2c://", "http://", StringComparison.Ordinal)))
         {
             await new Echo.EchoClient(direct).UnaryAsync(new EchoRequest { Text = "warm-up" });
         }
