@@ -32,6 +32,7 @@ public static class EntranceRouter
         builder.AddEntranceTransport();
         builder.AddEntranceOptions();
         builder.AddEntranceHttps();
+        builder.AddEntranceH2c();
         builder.AddEntranceLogging();
         builder.Services
             .AddRouteStore()

@@ -31,7 +31,7 @@ public static class RouteInput
 
     public static string RouteName(string? raw) => TryRouteName(raw, out var name, out var error) ? name : throw new CliInputException(error);
 
-    /// <summary>A backend base URL: absolute http:// or https:// with a host, no credentials, query or fragment.</summary>
+    /// <summary>A backend base URL: absolute http://, https:// or h2c:// (HTTP/2 with prior knowledge) with a host, no credentials, query or fragment.</summary>
     public static bool TryUrl(string? raw, out string error)
     {
         error = string.Empty;
@@ -41,9 +41,9 @@ public static class RouteInput
             return false;
         }
 
-        if (!Uri.TryCreate(raw, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        if (!Uri.TryCreate(raw, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != "h2c"))
         {
-            error = $"invalid backend URL \"{raw}\": must be an absolute http:// or https:// URL, as in http://10.0.0.5:8080";
+            error = $"invalid backend URL \"{raw}\": must be an absolute http://, https:// or h2c:// URL, as in http://10.0.0.5:8080 or h2c://10.0.0.5:50051";
             return false;
         }
 

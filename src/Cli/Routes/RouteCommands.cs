@@ -30,7 +30,7 @@ internal static class RouteCommands
     private static Command Add(CommandFactory factory)
     {
         var host = new Argument<string>("host") { Description = "Route name: shop.example.com, *.example.com (wildcard) or * (catch-all), optionally with a path prefix: shop.example.com/api" };
-        var urls = new Argument<string[]>("url") { Description = "Backend base URLs, absolute http:// or https://", Arity = ArgumentArity.OneOrMore };
+        var urls = new Argument<string[]>("url") { Description = "Backend base URLs, absolute http://, https:// or h2c:// (HTTP/2 with prior knowledge, e.g. gRPC)", Arity = ArgumentArity.OneOrMore };
         var weight = new Option<long?>("--weight") { Description = "Weight of these backends, 0..10000 (default 1; 0 drains them)", HelpName = "n" };
         var ttl = new Option<string?>("--ttl") { Description = "Register for this long (30s, 2m...), by Redis's clock; add again before it ends to stay", HelpName = "duration" };
         var command = new Command("add", """

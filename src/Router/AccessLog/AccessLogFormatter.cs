@@ -11,7 +11,7 @@ public static class AccessLogFormatter
 {
     /// <summary>
     /// <c>client - - [time] "METHOD path PROTO" status bytes "referer" "user-agent" host="…" key="…" backend="…"
-    /// total_ms=… backend_ms=… rid="…" cache=… retries=… error=…</c> — combined format first, so nginx log tools read it.
+    /// total_ms=… backend_ms=… rid="…" cache=… retries=… error=… backend_proto=… grpc_status=…</c> — combined format first, so nginx log tools read it.
     /// </summary>
     public static string Text(in AccessLogEntry e)
     {
@@ -61,7 +61,9 @@ public static class AccessLogFormatter
         AppendQuoted(line, r.RequestId ?? "-");
         line.Append("\" cache=").Append(r.CacheResult ?? "-")
             .Append(" retries=").Append(r.Retries)
-            .Append(" error=").Append(r.Error ?? "-");
+            .Append(" error=").Append(r.Error ?? "-")
+            .Append(" backend_proto=").Append(Grpc.ProtocolLabels.Outbound(r) ?? "-")
+            .Append(" grpc_status=").Append(r.GrpcStatus ?? "-");
     }
 
     /// <summary>One JSON object; absent facts are null.</summary>
@@ -113,6 +115,8 @@ public static class AccessLogFormatter
         json.WriteString("cache", r.CacheResult);
         json.WriteNumber("retries", r.Retries);
         json.WriteString("error", r.Error);
+        json.WriteString("backend_protocol", Grpc.ProtocolLabels.Outbound(r));
+        json.WriteString("grpc_status", r.GrpcStatus);
         json.WriteString("referer", e.Referer);
         json.WriteString("user_agent", e.UserAgent);
         json.WriteEndObject();

@@ -37,6 +37,8 @@ public sealed class RouterMetrics
     private readonly LabelledChildren<(string Kind, string Origin), Counter.Child> _invalidations;
     private readonly LabelledChildren<string, Counter.Child> _deadMarks;
     private readonly LabelledChildren<string, Counter.Child> _proxyProtocolRejected;
+    private readonly LabelledChildren<(string In, string Out), Counter.Child> _protocols;
+    private readonly LabelledChildren<string, Counter.Child> _grpcStatuses;
     private readonly LabelledChildren<string, Counter.Child>? _routeRequests;
     private readonly BoundedLabels? _routeLabels;
 
@@ -67,6 +69,10 @@ public sealed class RouterMetrics
         _deadMarks = new(reason => deadMarks.WithLabels(reason));
         var proxyProtocolRejected = f.CreateCounter("entrance_proxy_protocol_rejected_total", "Connections closed by the PROXY protocol check, by reason: untrusted, missing, malformed, timeout.", ["reason"]);
         _proxyProtocolRejected = new(reason => proxyProtocolRejected.WithLabels(reason));
+        var protocols = f.CreateCounter("entrance_protocol_requests_total", "Requests by the client's protocol (in: HTTP/1.1, HTTP/2...) and the backend's (out: HTTP/1.1, h2c, h2, none when no backend answered).", ["in", "out"]);
+        _protocols = new(key => protocols.WithLabels(key.In, key.Out));
+        var grpcStatuses = f.CreateCounter("entrance_grpc_responses_total", "gRPC calls by grpc-status (0-16, other), the backend's or the router's own.", ["grpc_status"]);
+        _grpcStatuses = new(status => grpcStatuses.WithLabels(status));
         _accessLogDropped = f.CreateCounter("entrance_access_log_dropped_total", "Access-log lines dropped because the writer fell behind.");
         var cacheEntries = f.CreateGauge("entrance_cache_entries", "Hosts held in the route cache (positive and negative answers).");
         var redisUp = f.CreateGauge("entrance_redis_up", "1 while Redis is connected and its circuit breaker closed, else 0.");
@@ -124,6 +130,16 @@ public sealed class RouterMetrics
         if (_routeLabels is not null && request.RouteName is { } routeName)
         {
             _routeRequests!.Get(_routeLabels.Get(routeName)).Inc();
+        }
+    }
+
+    /// <summary>Counts each side's protocol and a gRPC call's status; every label is one of a few constants (see <see cref="Grpc.ProtocolLabels"/>).</summary>
+    public void Protocols(string inbound, ProxyRequest request)
+    {
+        _protocols.Get((Grpc.ProtocolLabels.Inbound(inbound), Grpc.ProtocolLabels.Outbound(request) ?? "none")).Inc();
+        if (request.GrpcStatus is { } status)
+        {
+            _grpcStatuses.Get(status).Inc();
         }
     }
 

@@ -14,7 +14,8 @@ namespace Entrance.Router.Proxy;
 /// <remarks>
 /// SocketsHttpHandler takes the TLS name (SNI and the name checked) from the Host header when one is set, and the
 /// router always sends the client's Host. So these clients do TLS themselves in their connect callback, to the backend
-/// URL's host, and are handed the backend's URL with http:// (see <see cref="BackendState.ForwardPrefix"/>).
+/// URL's host, and return the authenticated SslStream, which the handler then uses as is (no TLS of its own), reading
+/// the ALPN result from it: h2 or HTTP/1.1, as the backend chose.
 /// </remarks>
 public sealed class BackendClients(Func<SslClientAuthenticationOptions?, HttpMessageInvoker> create, ILogger<BackendClients> logger) : IDisposable
 {
@@ -81,30 +82,44 @@ public sealed class BackendClients(Func<SslClientAuthenticationOptions?, HttpMes
         return ssl;
     }
 
-    /// <summary>A connect callback doing TLS to the backend URL's host (SNI and name check), with <paramref name="template"/>'s trust.</summary>
+    /// <summary>
+    /// A connect callback doing TLS to the backend URL's host (SNI and name check), with <paramref name="template"/>'s
+    /// trust, connecting within the route's or the global connect timeout. A connection for an HTTP/2 request offers h2
+    /// and http/1.1 by ALPN (the handler follows the backend's choice); one for an HTTP/1.1 request offers only http/1.1.
+    /// </summary>
     public static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> TlsConnect(SslClientAuthenticationOptions template, TimeSpan connectTimeout) =>
         async (context, cancellationToken) =>
         {
-            var ssl = new SslStream(await BackendConnect.ConnectAsync(context, connectTimeout, cancellationToken).ConfigureAwait(false));
-            var options = new SslClientAuthenticationOptions
-            {
-                TargetHost = context.DnsEndPoint.Host,
-                ApplicationProtocols = template.ApplicationProtocols,
-                CertificateChainPolicy = template.CertificateChainPolicy,
-                RemoteCertificateValidationCallback = template.RemoteCertificateValidationCallback,
-            };
-            try
-            {
-                await ssl.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                await ssl.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-
-            return ssl;
+            var transport = await BackendConnect.ConnectAsync(context, connectTimeout, cancellationToken).ConfigureAwait(false);
+            var offer = context.InitialRequestMessage.Version.Major >= 2 ? H2AndHttp11 : Http11Only;
+            return await HandshakeAsync(transport, context.DnsEndPoint.Host, template, offer, cancellationToken).ConfigureAwait(false);
         };
+
+    private static readonly List<SslApplicationProtocol> H2AndHttp11 = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
+    private static readonly List<SslApplicationProtocol> Http11Only = [SslApplicationProtocol.Http11];
+
+    private static async Task<SslStream> HandshakeAsync(Stream transport, string host, SslClientAuthenticationOptions template, List<SslApplicationProtocol> offer, CancellationToken cancellationToken)
+    {
+        var ssl = new SslStream(transport);
+        var options = new SslClientAuthenticationOptions
+        {
+            TargetHost = host,
+            ApplicationProtocols = offer,
+            CertificateChainPolicy = template.CertificateChainPolicy,
+            RemoteCertificateValidationCallback = template.RemoteCertificateValidationCallback,
+        };
+        try
+        {
+            await ssl.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return ssl;
+    }
 
     /// <summary>True when the failure is the backend's certificate (or TLS handshake) being refused.</summary>
     public static bool IsTlsFailure(Exception? exception)

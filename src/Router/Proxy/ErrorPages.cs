@@ -31,6 +31,11 @@ public static class ErrorPages
             return Task.CompletedTask;
         }
 
+        if (Grpc.GrpcRequests.IsGrpc(context.Request))
+        {
+            return Grpc.GrpcErrors.WriteAsync(context, page); // a gRPC client reads only grpc-status
+        }
+
         response.Clear();
         response.StatusCode = page.Status;
         response.Headers[ReasonHeader] = page.Reason;
@@ -50,4 +55,7 @@ public static class ErrorPages
 public sealed record ErrorPage(int Status, string Reason, string Message)
 {
     public byte[] Body { get; } = Encoding.UTF8.GetBytes($"{Status} {ReasonPhrases.GetReasonPhrase(Status)}: {Message} ({Reason})\n");
+
+    /// <summary>The message as a <c>grpc-message</c> header (percent-encoded where needed; these messages are plain ASCII).</summary>
+    public string GrpcMessage { get; } = Uri.EscapeDataString($"{Message} ({Reason})").Replace("%20", " ", StringComparison.Ordinal);
 }

@@ -94,6 +94,11 @@ public sealed class ForwardedHeadersTransformer(RequestObserver observer, Truste
             observer.Upgraded(request); // a WebSocket tunnel opens now and stays open until the request ends
         }
 
+        if (request is not null && proxyResponse is not null)
+        {
+            request.BackendVersion = proxyResponse.Version; // for the access log and metrics: h2c/h2 or HTTP/1.1 out
+        }
+
         if (request?.Hsts is { } hsts)
         {
             httpContext.Response.Headers.StrictTransportSecurity = hsts; // the route's policy wins over the backend's
@@ -111,7 +116,21 @@ public sealed class ForwardedHeadersTransformer(RequestObserver observer, Truste
             return new ValueTask<bool>(false); // relayed without the stray body, as nginx does
         }
 
-        return proceed;
+        return proxyResponse is not null && Grpc.GrpcRequests.ShouldFlushHeaders(httpContext, proxyResponse)
+            ? FlushHeadersAsync(httpContext, proceed, cancellationToken)
+            : proceed;
+    }
+
+    /// <summary>Sends a gRPC answer's headers before its first message (see <see cref="Grpc.GrpcRequests.ShouldFlushHeaders"/>).</summary>
+    private static async ValueTask<bool> FlushHeadersAsync(HttpContext httpContext, ValueTask<bool> proceed, CancellationToken cancellationToken)
+    {
+        var go = await proceed.ConfigureAwait(false);
+        if (go)
+        {
+            await httpContext.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return go;
     }
 
     // The listener's or the Host's port: nearly always one of a few, whose text needs no allocation.

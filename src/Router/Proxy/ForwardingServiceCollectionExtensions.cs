@@ -9,7 +9,7 @@ namespace Entrance.Router.Proxy;
 
 public static class ForwardingServiceCollectionExtensions
 {
-    /// <summary>YARP's direct forwarder, one shared client for every backend, and the proxy pipeline.</summary>
+    /// <summary>YARP's direct forwarder, one shared client for http:// and h2c:// backends, TLS clients for https://, and the proxy pipeline.</summary>
     public static IServiceCollection AddForwarding(this IServiceCollection services)
     {
         services.AddHttpForwarder();
@@ -19,6 +19,10 @@ public static class ForwardingServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<EntranceOptions>>().Value;
             return new BackendClients(ssl => CreateInvoker(options, ssl), sp.GetRequiredService<ILogger<BackendClients>>());
         });
+        services.AddSingleton(sp => new BackendProtocols(
+            sp.GetRequiredService<HttpMessageInvoker>(),
+            sp.GetRequiredService<BackendClients>(),
+            sp.GetRequiredService<IOptions<EntranceOptions>>().Value.BackendTimeout));
         // Read when the app is built, so a bad CIDR ends the start (exit 2) instead of the first request.
         services.AddSingleton(sp => TrustedProxies.From(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton(sp => LoopGuard.From(sp.GetRequiredService<IConfiguration>()));
@@ -28,17 +32,6 @@ public static class ForwardingServiceCollectionExtensions
             .Validate(o => o.RedirectPort is > 0 and <= 65535, "Entrance:Tls:RedirectPort must be a port (1-65535)")
             .ValidateOnStart();
         services.AddSingleton<HttpsRedirect>();
-        services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<EntranceOptions>>().Value;
-            return new ForwarderRequestConfig
-            {
-                ActivityTimeout = options.BackendTimeout,
-                Version = HttpVersion.Version11,
-                VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-                AllowResponseBuffering = false,
-            };
-        });
         services.AddSingleton<RequestObserver>();
         services.AddSingleton<ForwardedHeadersTransformer>();
         services.AddSingleton<ProxyPipeline>();

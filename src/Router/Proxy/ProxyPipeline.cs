@@ -22,15 +22,13 @@ namespace Entrance.Router.Proxy;
 public sealed class ProxyPipeline(
     RouteCache routes,
     IHttpForwarder forwarder,
-    HttpMessageInvoker client,
-    ForwarderRequestConfig requestConfig,
+    BackendProtocols protocols,
     ForwardedHeadersTransformer transformer,
     RequestObserver observer,
     DeadBackendReporter deadBackends,
     OutlierDetector outliers,
     StickySessions sticky,
     HttpsRedirect httpsRedirect,
-    BackendClients tlsClients,
     LoopGuard loops,
     IOptions<EntranceOptions> options,
     TimeProvider time,
@@ -191,8 +189,8 @@ public sealed class ProxyPipeline(
             backend.Enter();
             try
             {
-                var invoker = backend.IsHttps ? tlsClients.ForTls(route) : client;
-                error = await forwarder.SendAsync(context, backend.ForwardPrefix, invoker, route.Forwarding.RequestConfig(requestConfig), route.Forwarding.Transformer(transformer));
+                var (invoker, config) = protocols.Choose(context, route, backend);
+                error = await forwarder.SendAsync(context, backend.ForwardPrefix, invoker, config, route.Forwarding.Transformer(transformer));
             }
             finally
             {

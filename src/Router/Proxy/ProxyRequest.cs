@@ -51,6 +51,12 @@ public sealed class ProxyRequest
     /// <summary>The backend of the last attempt.</summary>
     public string? BackendUrl { get; set; }
 
+    /// <summary>The HTTP version the backend answered with; null without an answer.</summary>
+    public Version? BackendVersion { get; set; }
+
+    /// <summary>A gRPC call's <c>grpc-status</c> (0-16 or "other"), read when the request ends; null for other requests.</summary>
+    public string? GrpcStatus { get; set; }
+
     /// <summary><see cref="Stopwatch.GetTimestamp"/> when the first attempt was sent; 0 before.</summary>
     public long BackendStartedAt { get; set; }
 

@@ -39,7 +39,9 @@ public sealed class RequestObserver(RouterMetrics metrics, AccessLogWriter acces
         var status = request.Upgraded ? StatusCodes.Status101SwitchingProtocols
             : request.Error == ProxyRequest.ClientAborted && !response.HasStarted ? ProxyRequest.ClientClosedStatus
             : response.StatusCode;
+        request.GrpcStatus = Grpc.ProtocolLabels.GrpcStatus(context);
         metrics.RequestFinished(request, status, now);
+        metrics.Protocols(context.Request.Protocol, request);
         if (accessLog.Enabled)
         {
             var http = context.Request;

@@ -15,10 +15,14 @@ public sealed class BackendState
         Url = url;
         Weight = weight;
         IsHttps = url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
-        ForwardPrefix = IsHttps ? PlainPrefix(url) : url;
+        IsH2c = url.StartsWith(H2cScheme + "://", StringComparison.OrdinalIgnoreCase);
+        ForwardPrefix = IsH2c ? "http" + url[H2cScheme.Length..] : url;
         _time = time ?? TimeProvider.System;
         _lastUsedMs = _time.GetMonotonicMs();
     }
+
+    /// <summary>The scheme of a backend reached with cleartext HTTP/2 and prior knowledge (gRPC services, mostly).</summary>
+    public const string H2cScheme = "h2c";
 
     /// <summary>The backend's base URL, also YARP's destination prefix.</summary>
     public string Url { get; }
@@ -26,10 +30,10 @@ public sealed class BackendState
     /// <summary>An https:// backend: forwarded through a TLS client of <c>BackendClients</c>.</summary>
     public bool IsHttps { get; }
 
-    /// <summary>
-    /// The destination prefix given to the forwarder: the URL itself, or for https:// the URL with http://, because
-    /// the TLS clients do TLS in their connect callback (to get the backend's name as SNI, not the client's Host).
-    /// </summary>
+    /// <summary>An h2c:// backend: forwarded as HTTP/2 with prior knowledge to the same address over http://.</summary>
+    public bool IsH2c { get; }
+
+    /// <summary>The destination prefix given to the forwarder: the URL itself, or for h2c:// the same address with http://.</summary>
     public string ForwardPrefix { get; }
 
     /// <summary>Its share of its routes' traffic relative to the others' (<c>entrance:weights</c>; 1 by default); 0: drained, never picked while another can be.</summary>
@@ -48,19 +52,8 @@ public sealed class BackendState
 
     public void Leave() => Interlocked.Decrement(ref _inFlight);
 
-    /// <summary>https://h[:p]/rest → http://h:p/rest, the port made explicit (443 when the URL leaves it out).</summary>
-    private static string PlainPrefix(string url)
-    {
-        const int start = 8; // "https://".Length
-        var slash = url.IndexOf('/', start);
-        var authority = slash < 0 ? url[start..] : url[start..slash];
-        var rest = slash < 0 ? string.Empty : url[slash..];
-        var hasPort = authority.LastIndexOf(':') > authority.LastIndexOf(']');
-        return "http://" + authority + (hasPort ? string.Empty : ":443") + rest;
-    }
-
     public static bool IsValidUrl(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri)
-        && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+        && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == H2cScheme)
         && uri.Host.Length > 0;
 }

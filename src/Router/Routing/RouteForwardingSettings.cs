@@ -14,7 +14,7 @@ public sealed class RouteForwardingSettings
 {
     public static readonly RouteForwardingSettings None = new();
 
-    private ForwarderRequestConfig? _config;
+    private (ForwarderRequestConfig Shared, ForwarderRequestConfig Config)? _config;
     private HttpTransformer? _transformer;
 
     private RouteForwardingSettings()
@@ -81,8 +81,24 @@ public sealed class RouteForwardingSettings
     }
 
     /// <summary>The forwarder config for this route: the shared one, or a copy with the route's backend timeout (made once per fill).</summary>
-    public ForwarderRequestConfig RequestConfig(ForwarderRequestConfig shared) =>
-        BackendTimeout is not { } timeout ? shared : _config ??= shared with { ActivityTimeout = timeout };
+    public ForwarderRequestConfig RequestConfig(ForwarderRequestConfig shared)
+    {
+        if (BackendTimeout is not { } timeout)
+        {
+            return shared;
+        }
+
+        // One copy per route for the protocol it last used: a host mixing h2c and HTTP/1.1 backends makes a new one on a switch.
+        var cached = _config;
+        if (cached is not null && ReferenceEquals(cached.Value.Shared, shared))
+        {
+            return cached.Value.Config;
+        }
+
+        var config = shared with { ActivityTimeout = timeout };
+        _config = (shared, config);
+        return config;
+    }
 
     /// <summary>The transformer for this route: the shared one, or a wrapper applying the connect timeout and Host (made once per fill).</summary>
     public HttpTransformer Transformer(HttpTransformer shared) =>

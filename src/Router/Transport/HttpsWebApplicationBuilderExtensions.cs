@@ -32,13 +32,7 @@ public static class HttpsWebApplicationBuilderExtensions
         {
             if (!context.Configuration.GetSection("Kestrel:Endpoints").Exists())
             {
-                var plain = context.Configuration[WebHostDefaults.ServerUrlsKey];
-                foreach (var url in (string.IsNullOrWhiteSpace(plain) ? ConfigurationWebApplicationBuilderExtensions.DefaultUrl : plain)
-                             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                {
-                    var (address, port) = Parse(url, "http", "urls");
-                    Listen(kestrel, address, port, _ => { });
-                }
+                ListenPlain(context.Configuration, kestrel);
             }
 
             foreach (var (address, port) in parsed)
@@ -100,15 +94,30 @@ public static class HttpsWebApplicationBuilderExtensions
         return listen;
     }
 
-    public static IReadOnlyList<string> HttpsUrls(IConfiguration configuration)
+    /// <summary>The plain-HTTP URLs (<c>--urls</c>, else the default), bound in code once other listeners are.</summary>
+    internal static void ListenPlain(IConfiguration configuration, KestrelServerOptions kestrel)
     {
-        var section = configuration.GetSection(HttpsUrlsKey);
+        var plain = configuration[WebHostDefaults.ServerUrlsKey];
+        foreach (var url in (string.IsNullOrWhiteSpace(plain) ? ConfigurationWebApplicationBuilderExtensions.DefaultUrl : plain)
+                     .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var (address, port) = Parse(url, "http", "urls");
+            Listen(kestrel, address, port, _ => { });
+        }
+    }
+
+    public static IReadOnlyList<string> HttpsUrls(IConfiguration configuration) => Urls(configuration, HttpsUrlsKey);
+
+    /// <summary>A listener setting: ';'-separated or a list; <c>off</c> and blanks ignored.</summary>
+    internal static IReadOnlyList<string> Urls(IConfiguration configuration, string key)
+    {
+        var section = configuration.GetSection(key);
         var values = section.Value is { } single ? [single] : section.GetChildren().Select(c => c.Value ?? string.Empty);
         return values.SelectMany(v => v.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             .Where(v => v.Length > 0 && !string.Equals(v, "off", StringComparison.OrdinalIgnoreCase)).ToList();
     }
 
-    private static (IPAddress? Address, int Port) Parse(string url, string scheme, string setting)
+    internal static (IPAddress? Address, int Port) Parse(string url, string scheme, string setting)
     {
         if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0").Replace("://+", "://0.0.0.0"), UriKind.Absolute, out var uri)
             || uri.Scheme != scheme)
@@ -122,7 +131,7 @@ public static class HttpsWebApplicationBuilderExtensions
         return (address, uri.Port);
     }
 
-    private static void Listen(KestrelServerOptions kestrel, IPAddress? address, int port, Action<ListenOptions> configure)
+    internal static void Listen(KestrelServerOptions kestrel, IPAddress? address, int port, Action<ListenOptions> configure)
     {
         if (address is null || address.Equals(IPAddress.Any) && port != 0)
         {

@@ -50,14 +50,13 @@ public sealed class RouteMapper(string ingressClass)
                 continue;
             }
 
-            var scheme = (Annotations.Get(annotations, Annotations.Scheme) ?? "http").Trim().ToLowerInvariant();
-            if (scheme is not ("http" or "https"))
+            if (!BackendScheme.TryAnnotated(Annotations.Get(annotations, Annotations.Scheme), out var scheme, out var schemeError))
             {
-                warnings.Add($"{source}: {Annotations.Scheme} '{scheme}' is not http or https; skipped");
+                warnings.Add($"{source}: {schemeError}; skipped");
                 continue;
             }
 
-            var backends = Backends(slicesByService[service.Key()], port, scheme);
+            var backends = Backends(slicesByService[service.Key()], port, BackendScheme.For(scheme, port));
             var settings = Settings(source, Annotations.Get(annotations, Annotations.Lb));
             foreach (var raw in hostList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
@@ -81,10 +80,9 @@ public sealed class RouteMapper(string ingressClass)
 
             var source = $"ingress/{ingress.Key()}";
             var lb = Annotations.Get(ingress.Metadata.Annotations, Annotations.Lb);
-            var scheme = (Annotations.Get(ingress.Metadata.Annotations, Annotations.Scheme) ?? "http").Trim().ToLowerInvariant();
-            if (scheme is not ("http" or "https"))
+            if (!BackendScheme.TryAnnotated(Annotations.Get(ingress.Metadata.Annotations, Annotations.Scheme), out var scheme, out var schemeError))
             {
-                warnings.Add($"{source}: {Annotations.Scheme} '{scheme}' is not http or https; skipped");
+                warnings.Add($"{source}: {schemeError}; skipped");
                 continue;
             }
 
@@ -135,7 +133,7 @@ public sealed class RouteMapper(string ingressClass)
                         }
                         else
                         {
-                            backends = Backends(slicesByService[serviceKey], port, scheme);
+                            backends = Backends(slicesByService[serviceKey], port, BackendScheme.For(scheme, port));
                         }
                     }
 

@@ -38,6 +38,14 @@ public class ApplyFileTests
     }
 
     [Fact]
+    public void Parse_H2cBackend_Accepted()
+    {
+        var entries = ApplyFile.Parse("hosts: [{host: grpc.example.com, backends: [\"h2c://10.0.0.5:50051\", \"http://10.0.0.6:80\"]}]\n", "f.yaml");
+
+        Assert.Equal(["h2c://10.0.0.5:50051", "http://10.0.0.6:80"], Assert.Single(entries).Backends);
+    }
+
+    [Fact]
     public void Parse_EmptyHostsList_NoEntries()
     {
         Assert.Empty(ApplyFile.Parse("hosts: []\n", "f.yaml"));

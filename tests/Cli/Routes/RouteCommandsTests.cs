@@ -77,8 +77,18 @@ public class RouteCommandsTests(RedisFixture redis) : IClassFixture<RedisFixture
         Assert.Equal("", await DumpAsync(Server));
     }
 
+    [Fact]
+    public async Task Add_H2cAndHttpBackends_BothStored()
+    {
+        var run = await RunAsync(Server, "route", "add", "grpc.example.com", "h2c://10.0.0.5:50051", "http://10.0.0.6:8080");
+
+        Assert.True(run.Exit == 0, run.ToString());
+        Assert.Equal(["h2c://10.0.0.5:50051", "http://10.0.0.6:8080"], await MembersAsync(Server, "entrance:backends:grpc.example.com"));
+    }
+
     [Theory]
     [InlineData("ftp://10.0.0.5")]
+    [InlineData("h2c://")]
     [InlineData("10.0.0.5:8080")]
     [InlineData("/relative/path")]
     [InlineData("http://")]

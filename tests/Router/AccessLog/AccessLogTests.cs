@@ -76,7 +76,7 @@ public class AccessLogTests(RedisFixture redis) : IClassFixture<RedisFixture>, I
         var match = Regex.Match(line,
             @"^127\.0\.0\.1 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d \+0000\] ""GET /hello\?a=1 HTTP/1\.1"" 200 (\d+) ""-"" ""-"" " +
             @"host=""log-text\.example\.com"" key=""entrance:backends:log-text\.example\.com"" backend=""(?<backend>[^""]+)"" " +
-            @"total_ms=(?<total>[\d.]+) backend_ms=(?<backendMs>[\d.]+) rid=""req-text-1"" cache=miss retries=0 error=-$");
+            @"total_ms=(?<total>[\d.]+) backend_ms=(?<backendMs>[\d.]+) rid=""req-text-1"" cache=miss retries=0 error=- backend_proto=HTTP/1.1 grpc_status=-$");
         Assert.True(match.Success, line);
         Assert.Equal(backend.Url, match.Groups["backend"].Value);
         Assert.True(long.Parse(match.Groups[1].Value) > 0);
@@ -121,7 +121,7 @@ public class AccessLogTests(RedisFixture redis) : IClassFixture<RedisFixture>, I
 
         var line = Assert.Single(File.ReadAllLines(path));
         Assert.Contains("\"GET /slow?ms=5000 HTTP/1.1\" 499 ", line);
-        Assert.EndsWith("error=client-aborted", line);
+        Assert.EndsWith("error=client-aborted backend_proto=- grpc_status=-", line);
     }
 
     [Fact]

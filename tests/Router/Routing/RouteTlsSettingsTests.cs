@@ -67,11 +67,10 @@ public sealed class RouteTlsSettingsTests
     }
 
     [Theory]
-    [InlineData("https://10.0.0.5", "http://10.0.0.5:443")]
-    [InlineData("https://10.0.0.5:8443", "http://10.0.0.5:8443")]
-    [InlineData("https://[2001:db8::1]/base", "http://[2001:db8::1]:443/base")]
-    [InlineData("https://[2001:db8::1]:9443", "http://[2001:db8::1]:9443")]
+    [InlineData("https://10.0.0.5:8443", "https://10.0.0.5:8443")]
+    [InlineData("h2c://10.0.0.5:50051", "http://10.0.0.5:50051")]
+    [InlineData("H2C://10.0.0.5:50051/base", "http://10.0.0.5:50051/base")]
     [InlineData("http://10.0.0.5:8080", "http://10.0.0.5:8080")]
-    public void BackendState_ForwardPrefix_HttpsMadePlainWithExplicitPort(string url, string expected) =>
+    public void BackendState_ForwardPrefix_H2cMadePlainOthersKept(string url, string expected) =>
         Assert.Equal(expected, new BackendState(url).ForwardPrefix);
 }
