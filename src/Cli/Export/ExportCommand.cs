@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using Entrance.Core.Schema;
 using Entrance.Core.Store;
 
 namespace Entrance.Cli.Export;
@@ -52,13 +53,17 @@ internal static class ExportCommand
                 builder.Append("    backends:\n");
                 foreach (var url in backends)
                 {
-                    builder.Append("      - ").Append(Quote(url)).Append('\n');
+                    builder.Append("      - ");
+                    _ = route.Weights.TryGetValue(url, out var weight) && weight != 1
+                        ? builder.Append("{url: ").Append(Quote(url)).Append(", weight: ").Append(weight).Append('}')
+                        : builder.Append(Quote(url));
+                    builder.Append('\n');
                 }
             }
 
-            if (route.LoadBalancing is { } lb)
+            foreach (var (field, value) in ExportedSettings(route))
             {
-                builder.Append("    lb: ").Append(Quote(lb)).Append('\n');
+                builder.Append("    ").Append(field).Append(": ").Append(Quote(value)).Append('\n');
             }
         }
 
@@ -72,11 +77,13 @@ internal static class ExportCommand
             var entry = new Dictionary<string, object>
             {
                 ["host"] = r.Name,
-                ["backends"] = r.EffectiveBackends.Order(StringComparer.Ordinal).ToArray(),
+                ["backends"] = r.EffectiveBackends.Order(StringComparer.Ordinal)
+                    .Select(url => r.Weights.TryGetValue(url, out var w) && w != 1 ? new Dictionary<string, object> { ["url"] = url, ["weight"] = w } : (object)url)
+                    .ToArray(),
             };
-            if (r.LoadBalancing is { } lb)
+            foreach (var (field, value) in ExportedSettings(r))
             {
-                entry["lb"] = lb;
+                entry[field] = value;
             }
 
             return entry;
@@ -85,6 +92,15 @@ internal static class ExportCommand
             ? JsonSerializer.Serialize(new { hosts, tcp = TcpExport.ToJson(tcp) }, Output.JsonOutput.Options)
             : JsonSerializer.Serialize(new { hosts }, Output.JsonOutput.Options)) + "\n";
     }
+
+    /// <summary>
+    /// Every setting an apply file carries, in the file's order: apply removes a field the file leaves out, so an export
+    /// that dropped one would lose it on the way back.
+    /// </summary>
+    private static IEnumerable<(string Field, string Value)> ExportedSettings(RouteData route) =>
+        new[] { RedisKeys.LbField }.Concat(ForwardingSettings.Fields).Concat(BackendSettingRules.Fields)
+            .Where(f => route.Settings.TryGetValue(f, out var v) && v.Length > 0)
+            .Select(f => (f, route.Settings[f]));
 
     private static string Quote(string value) => JsonSerializer.Serialize(value, Output.JsonOutput.Lines);
 }

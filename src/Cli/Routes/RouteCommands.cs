@@ -249,7 +249,7 @@ internal static class RouteCommands
 
             if (policy is null && settings.Count == 0)
             {
-                throw new CliInputException("route set: give at least one setting (--lb, a forwarding, sticky or health option; see --help)");
+                throw new CliInputException("nothing to set: give --lb or a forwarding, sticky or health option (see --help)");
             }
 
             if (policy is not null)

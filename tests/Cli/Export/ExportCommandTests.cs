@@ -66,6 +66,32 @@ public class ExportCommandTests(RedisFixture redis) : IClassFixture<RedisFixture
         Assert.Equal("p2c", await Server.CliAsync("HGET", "entrance:host:declared.example.com", "lb"));
     }
 
+    [Theory]
+    [InlineData("yaml")]
+    [InlineData("json")]
+    public async Task Export_WeightsAndSettings_SurviveApplyToAnEmptyRedis(string format)
+    {
+        await Server.CliAsync("SADD", "entrance:backends:shop.example.com", "http://10.0.0.5:8080", "http://10.0.0.6:8080");
+        await Server.CliAsync("HSET", "entrance:weights:shop.example.com", "http://10.0.0.6:8080", "5");
+        await Server.CliAsync("HSET", "entrance:host:shop.example.com", "lb", "round-robin", "backend_timeout", "5m", "sticky", "1", "health_path", "/healthz");
+
+        var first = await RunAsync(Server, "export", "--format", format);
+        Assert.True(first.Exit == 0, first.ToString());
+        await Server.CliAsync("FLUSHALL");
+        var apply = await RunWithAsync(Server, first.Out, false, "apply", "-f", "-");
+        Assert.True(apply.Exit == 0, apply.ToString());
+
+        // Apply removes a setting its file leaves out: an export missing one would have lost it here.
+        Assert.Equal("5", (await Server.CliAsync("HGET", "entrance:weights:shop.example.com", "http://10.0.0.6:8080")).Trim());
+        foreach (var (field, value) in new[] { ("lb", "round-robin"), ("backend_timeout", "5m"), ("sticky", "1"), ("health_path", "/healthz") })
+        {
+            Assert.Equal(value, (await Server.CliAsync("HGET", "entrance:host:shop.example.com", field)).Trim());
+        }
+
+        var second = await RunAsync(Server, "export", "--format", format);
+        Assert.Equal(first.Out, second.Out);
+    }
+
     [Fact]
     public async Task Export_Yaml_HostsBackendsLbQuoted()
     {
