@@ -43,6 +43,24 @@ internal sealed class RedisScript
         }
     }
 
+    /// <summary>EVALSHA_RO (Redis 7+, EVALSHA before): the only script form a replica runs, so lookups can go to one.</summary>
+    public async Task<RedisResult> EvaluateReadOnlyAsync(IDatabaseAsync db, RedisKey[] keys, RedisValue[] args, CommandFlags flags)
+    {
+        if (flags == CommandFlags.None)
+        {
+            return await EvaluateAsync(db, keys, args).ConfigureAwait(false);
+        }
+
+        try
+        {
+            return await db.ScriptEvaluateReadOnlyAsync(Sha1, keys, args, flags).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        {
+            return await db.ScriptEvaluateReadOnlyAsync(Text, keys, args, flags).ConfigureAwait(false);
+        }
+    }
+
     private static RedisScript Load(string name)
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"Entrance.Core.{name}.lua")
