@@ -118,6 +118,12 @@ public sealed class RedisServer : IAsyncDisposable
         {
             psi.ArgumentList.Add(RepoPaths.RedisConf);
         }
+        else
+        {
+            // Stock settings, but loopback only (a packaged server listens on every interface).
+            psi.ArgumentList.Add("--bind");
+            psi.ArgumentList.Add("127.0.0.1");
+        }
 
         foreach (var (k, v) in new[] { ("--port", Port.ToString()), ("--dir", _dataDir), ("--daemonize", "no"), ("--logfile", ""), ("--pidfile", Path.Combine(_dataDir, "redis.pid")) })
         {

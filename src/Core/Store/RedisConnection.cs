@@ -81,6 +81,26 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
     public static bool IsUnavailable(Exception ex) =>
         ex is RouteStoreUnavailableException or RedisConnectionException or RedisTimeoutException or TimeoutException;
 
+    /// <summary>
+    /// The reason when Redis refused a command for the connection's ACL user (NOPERM, also from inside a script), so a
+    /// program can say which right is missing; null for any other failure.
+    /// </summary>
+    public static string? Refusal(Exception ex)
+    {
+        if (ex is not RedisServerException)
+        {
+            return ex.InnerException is { } inner ? Refusal(inner) : null;
+        }
+
+        var message = ex.Message.Trim();
+        if (message.Contains("The user executing the script", StringComparison.Ordinal))
+        {
+            return RedisScript.RefusedCall(message) is { } call ? $"{call} refused: {message}" : message;
+        }
+
+        return message.Contains("NOPERM", StringComparison.Ordinal) || message.Contains("no permissions", StringComparison.OrdinalIgnoreCase) ? message : null;
+    }
+
     /// <summary>Parses a StackExchange.Redis configuration string, failing with a clear message on bad input.</summary>
     public static ConfigurationOptions ParseOptions(string configuration, TimeSpan? operationTimeout = null, RedisClientSettings? settings = null)
     {
