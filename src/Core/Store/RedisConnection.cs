@@ -110,6 +110,9 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
         // RESP2: the protocol under which StackExchange.Redis delivers CLIENT TRACKING invalidations (see ClientTracking).
         options.Protocol = RedisProtocol.Resp2;
 
+        // No tie-breaker key: Entrance never lists two masters, and reading __Booksleeve_TieBreak is one more right an ACL user needs.
+        options.TieBreaker = string.Empty;
+
         options.AbortOnConnectFail = false;
         var timeout = operationTimeout ?? TimeSpan.FromSeconds(1);
         var timeoutMs = (int)timeout.TotalMilliseconds;

@@ -16,6 +16,7 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
     private readonly TimeProvider _time;
     private readonly ClientTracking _tracking;
     private readonly CommandFlags _readFlags;
+    private volatile string? _keyspaceRefused;
 
     public RedisRouteStore(RedisConnection connection, TimeProvider? time = null)
     {
@@ -56,6 +57,11 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
         catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
         {
             throw new RouteStoreUnavailableException($"Redis did not answer for {host}: {ex.Message}", ex);
+        }
+        catch (RedisServerException ex) when (RedisConnection.Refusal(ex) is { } refusal)
+        {
+            // A user without the right: as good as no Redis for this lookup (stale answers, then 503), and the log says which.
+            throw new RouteStoreUnavailableException($"Redis refused the lookup for {host}: {refusal}", ex);
         }
 
         return result.IsNull ? null : Parse(candidates, keys, (RedisResult[])result!, now);
@@ -135,18 +141,18 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
             }, _readFlags),
         };
 
-        tasks.Add(subscriber.SubscribeAsync(RedisChannel.Pattern(keyspacePrefix + _keys.CertificatePattern), (ch, _) =>
+        tasks.Add(KeyspaceAsync(subscriber.SubscribeAsync(RedisChannel.Pattern(keyspacePrefix + _keys.CertificatePattern), (ch, _) =>
         {
             var name = _keys.CertificateNameOf(((string)ch!).AsSpan(keyspacePrefix.Length));
             if (name is not null)
             {
                 handler(new RouteChange(RouteChangeKind.Certificate, name, RouteChangeOrigin.Keyspace));
             }
-        }, _readFlags));
+        }, _readFlags)));
 
         foreach (var pattern in _keys.RoutePatterns)
         {
-            tasks.Add(subscriber.SubscribeAsync(RedisChannel.Pattern(keyspacePrefix + pattern), (ch, _) =>
+            tasks.Add(KeyspaceAsync(subscriber.SubscribeAsync(RedisChannel.Pattern(keyspacePrefix + pattern), (ch, _) =>
             {
                 var key = ((string)ch!).AsSpan(keyspacePrefix.Length);
                 var name = _keys.RouteNameOf(key);
@@ -154,13 +160,29 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
                 {
                     handler(new RouteChange(RouteChangeKind.Route, name, RouteChangeOrigin.Keyspace));
                 }
-            }, _readFlags));
+            }, _readFlags)));
         }
 
         return Task.WhenAll(tasks);
     }
 
     public Task<TrackingResult> EnsureTrackingAsync() => _tracking.EnsureAsync();
+
+    /// <summary>
+    /// A keyspace subscription an ACL user may not make (PSUBSCRIBE patterns are matched literally against the user's
+    /// channel rules) does not stop the others: tracking and PUBLISH cover for it, and the keyspace check says "unknown".
+    /// </summary>
+    private async Task KeyspaceAsync(Task subscription)
+    {
+        try
+        {
+            await subscription.ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (RedisConnection.Refusal(ex) is not null)
+        {
+            _keyspaceRefused = ex.Message;
+        }
+    }
 
     /// <summary>A key CLIENT TRACKING announced (one message per key), or null for "everything" (FLUSHALL, FLUSHDB).</summary>
     private void OnTrackingMessage(RedisValue key, Action<RouteChange> handler)
@@ -181,6 +203,11 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
 
     public async Task<bool?> KeyspaceEventsEnabledAsync()
     {
+        if (_keyspaceRefused is not null)
+        {
+            return null;
+        }
+
         try
         {
             // Keyspace events are node-local: ask the node the subscriptions (and, with replica reads, the lookups) use.

@@ -22,6 +22,8 @@ internal sealed class RedisScript
 
     private static readonly RedisScript[] All = [Resolve, ApplyHost, RemoveHost, MarkDead, AddBackends, RemoveBackends, SetSettings, ClearDead, MigrateFrontend, PutCertificate, RemoveCertificate];
 
+    private static bool _noReadOnlyForm;
+
     private RedisScript(string text, string name = "")
     {
         Name = name;
@@ -48,21 +50,32 @@ internal sealed class RedisScript
         }
     }
 
-    /// <summary>EVALSHA_RO (Redis 7+, EVALSHA before): the only script form a replica runs, so lookups can go to one.</summary>
+    /// <summary>
+    /// EVALSHA_RO (Redis 7+; EVALSHA before): the form a replica runs, so lookups can go to one, and the one an ACL user
+    /// with read-only key rights (<c>%R~</c>) may run, since EVALSHA counts its keys as written.
+    /// </summary>
     public async Task<RedisResult> EvaluateReadOnlyAsync(IDatabaseAsync db, RedisKey[] keys, RedisValue[] args, CommandFlags flags)
     {
-        if (flags == CommandFlags.None)
+        if (Volatile.Read(ref _noReadOnlyForm))
         {
             return await EvaluateAsync(db, keys, args).ConfigureAwait(false);
         }
 
         try
         {
-            return await db.ScriptEvaluateReadOnlyAsync(Sha1, keys, args, flags).ConfigureAwait(false);
+            try
+            {
+                return await db.ScriptEvaluateReadOnlyAsync(Sha1, keys, args, flags).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+            {
+                return await db.ScriptEvaluateReadOnlyAsync(Text, keys, args, flags).ConfigureAwait(false);
+            }
         }
-        catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        catch (RedisServerException ex) when (ex.Message.Contains("unknown command", StringComparison.OrdinalIgnoreCase))
         {
-            return await db.ScriptEvaluateReadOnlyAsync(Text, keys, args, flags).ConfigureAwait(false);
+            Volatile.Write(ref _noReadOnlyForm, true); // Redis 6: no EVALSHA_RO, and no replica reads either
+            return await EvaluateAsync(db, keys, args).ConfigureAwait(false);
         }
     }
 
