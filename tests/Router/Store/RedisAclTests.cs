@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Entrance.Router.Invalidation;
 using Entrance.Testing;
 using Microsoft.Extensions.Hosting;
@@ -26,20 +25,11 @@ public class RedisAclTests : IAsyncLifetime
         await _new.DisposeAsync();
     }
 
-    /// <summary>The documented <c>ACL SETUSER</c> arguments for <paramref name="user"/>, with a password.</summary>
-    public static string[] DocumentedRules(string user, string password)
-    {
-        var doc = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "redis-schema.md"));
-        var line = Regex.Match(doc, $"^ACL SETUSER {user} .*$", RegexOptions.Multiline).Value.Trim();
-        Assert.False(string.IsNullOrEmpty(line), $"docs/redis-schema.md has no ACL line for {user}");
-        return [.. line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(a => a == ">CHANGE-ME" ? ">" + password : a)];
-    }
-
     [Fact]
     public async Task Router_DocumentedAclUser_RoutesTracksAndMarksDeadWithNothingRefused()
     {
         await using var redis = await RedisServer.StartStockAsync();
-        Assert.Equal("OK", await redis.CliAsync(DocumentedRules("entrance-router", "pw")));
+        Assert.Equal("OK", await redis.CliAsync(DocumentedAcl.Rules("entrance-router", "pw")));
         await redis.CliAsync("SADD", "entrance:backends:acl.example.com", _old.Url);
         await redis.CliAsync("RPUSH", "frontend:hip.example.com", "hip", _old.Url);
         var deadPort = FreePort.Next();
@@ -75,7 +65,7 @@ public class RedisAclTests : IAsyncLifetime
     public async Task Router_UserWithoutEvalsha_AnswersUnavailableAndLogsTheRefusal()
     {
         await using var redis = await RedisServer.StartStockAsync();
-        var rules = DocumentedRules("entrance-router", "pw").Where(r => r is not ("+evalsha" or "+eval" or "+evalsha_ro" or "+eval_ro")).ToArray();
+        var rules = DocumentedAcl.Rules("entrance-router", "pw").Where(r => r is not ("+evalsha" or "+eval" or "+evalsha_ro" or "+eval_ro")).ToArray();
         Assert.Equal("OK", await redis.CliAsync(rules));
         await redis.CliAsync("SADD", "entrance:backends:refused.example.com", _old.Url);
         await using var router = await RouterHost.StartAsync($"{redis.Configuration},user=entrance-router,password=pw");
