@@ -54,4 +54,27 @@ public class SentinelTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(0, failures);
         Assert.True(requests > 10, $"{requests} requests");
     }
+
+    [Fact]
+    public async Task Router_ReadFromReplica_LookupsAndInvalidationsOnTheReplica()
+    {
+        await using var sentinel = await RedisSentinelSet.StartAsync();
+        await using var other = await TestBackend.StartAsync("other");
+        await sentinel.Master.CliAsync("SADD", "entrance:backends:replica.example.com", _backend.Url);
+        await Eventually.TrueAsync(async () => await sentinel.Replica.CliAsync("SMEMBERS", "entrance:backends:replica.example.com") == _backend.Url,
+            TimeSpan.FromSeconds(10), "route replicated");
+        await using var router = await RouterHost.StartAsync($"{sentinel.Master.Configuration},{sentinel.Replica.Configuration}",
+            "Entrance:RedisReadFrom=replica", "Entrance:CacheTtl=00:00:30");
+        await Eventually.TrueAsync(async () => (await sentinel.Replica.CliAsync("CLIENT", "LIST")).Contains("flags=tB", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(15), "tracking registered on the replica");
+        var masterLookups = await Proxy.ProxyPipelineTests.LookupCountAsync(sentinel.Master);
+
+        Assert.Equal("ok", await router.GetBodyAsync("replica.example.com"));
+        await sentinel.Master.CliAsync("DEL", "entrance:backends:replica.example.com");
+        await sentinel.Master.CliAsync("SADD", "entrance:backends:replica.example.com", other.Url);
+
+        await Eventually.TrueAsync(async () => await router.GetBodyAsync("replica.example.com") == "other", TimeSpan.FromSeconds(5), "master write announced by the replica");
+        Assert.True(await Proxy.ProxyPipelineTests.LookupCountAsync(sentinel.Replica) >= 2);
+        Assert.Equal(masterLookups, await Proxy.ProxyPipelineTests.LookupCountAsync(sentinel.Master));
+    }
 }
