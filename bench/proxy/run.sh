@@ -4,6 +4,7 @@
 # Prints req/s, p50 and p99 for each, the median router/nginx ratio over alternating rounds, Redis commands,
 # CPU time and managed bytes allocated per proxied request, and the router's RSS.
 # Usage: [ROUNDS=3] bench/proxy/run.sh [duration=15s] [connections=64] [threads=2] [hosts=1000]
+# Stock Redis (no config file, no keyspace events): REDIS_STOCK=1 bench/proxy/run.sh
 # Extra router settings: ENTRANCE_ROUTER_ARGS='--Entrance:AccessLog:Output off' bench/proxy/run.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -44,7 +45,9 @@ http {
 NGINX
 nginx -c "$work/nginx.conf"
 
-redis-server "$root/redis/redis.conf" --port "$redis_port" --dir "$work" --appendonly no --save "" --daemonize no --logfile "$work/redis.log" &
+# REDIS_STOCK=1: Redis as packaged, no configuration file (no keyspace events): invalidation by CLIENT TRACKING only.
+redis_conf=("$root/redis/redis.conf"); [ "${REDIS_STOCK:-0}" = 1 ] && redis_conf=(--bind 127.0.0.1)
+redis-server "${redis_conf[@]}" --port "$redis_port" --dir "$work" --appendonly no --save "" --daemonize no --logfile "$work/redis.log" &
 pids+=($!)
 for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 for k in $(seq "$hosts"); do echo "SADD entrance:backends:app$k.bench.local http://127.0.0.1:$backend_port"; done | redis-cli -p "$redis_port" --pipe >/dev/null

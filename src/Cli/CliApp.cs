@@ -143,6 +143,12 @@ internal sealed class CommandFactory
                 await ctx.Err.WriteLineAsync("error: " + message);
                 return ExitCodes.Failure;
             }
+            catch (Exception ex) when (RedisConnection.Refusal(ex) is { } refusal)
+            {
+                // A user without the right: a configuration problem, not a transient failure (ACL rules: docs/redis-schema.md).
+                await ctx.Err.WriteLineAsync($"error: Redis refused a command for this user: {refusal} (see the CLI's ACL rules in docs/redis-schema.md)");
+                return ExitCodes.InvalidInput;
+            }
             catch (Exception ex)
             {
                 // Never a stack trace for an operator; ENTRANCE_DEBUG=1 shows it.

@@ -15,7 +15,13 @@ public sealed class CliContext : IAsyncDisposable
     private RedisConnection? _redis;
 
     public CliContext(TextWriter stdout, TextWriter stderr, TextReader stdin, bool isTerminal, string redis, string? prefix, OutputFormat? output, bool quiet, CancellationToken cancellationToken)
+        : this(stdout, stderr, stdin, isTerminal, redis, prefix, output, quiet, cancellationToken, null)
     {
+    }
+
+    public CliContext(TextWriter stdout, TextWriter stderr, TextReader stdin, bool isTerminal, string redis, string? prefix, OutputFormat? output, bool quiet, CancellationToken cancellationToken, string? redisCa)
+    {
+        RedisCa = redisCa;
         Out = stdout;
         Err = stderr;
         In = stdin;
@@ -40,6 +46,9 @@ public sealed class CliContext : IAsyncDisposable
 
     public string? Prefix { get; }
 
+    /// <summary>A PEM CA file to trust for TLS to Redis (--redis-ca, env ENTRANCE_REDIS_CA).</summary>
+    public string? RedisCa { get; }
+
     public OutputFormat? RequestedOutput { get; }
 
     public bool Quiet { get; }
@@ -59,7 +68,21 @@ public sealed class CliContext : IAsyncDisposable
     public OutputFormat ReportFormat => RequestedOutput ?? OutputFormat.Plain;
 
     /// <summary>The connection, made on first use so commands refused for bad input never touch Redis.</summary>
-    public async Task<RedisConnection> RedisAsync() => _redis ??= await RedisConnection.ConnectAsync(Redis, Prefix, ConnectTimeout);
+    public async Task<RedisConnection> RedisAsync()
+    {
+        if (_redis is null)
+        {
+            var settings = new RedisClientSettings(RedisCa);
+            if (settings.Problem() is { } problem)
+            {
+                throw new ArgumentException(problem, "configuration");
+            }
+
+            _redis = await RedisConnection.ConnectAsync(Redis, Prefix, ConnectTimeout, settings);
+        }
+
+        return _redis;
+    }
 
     /// <summary>A progress or status line for people; silent with --quiet and when JSON goes to stdout.</summary>
     public void Info(string line)
@@ -102,6 +125,7 @@ public sealed class CliContext : IAsyncDisposable
         }
 
         var prefix = parse.GetValue(options.Prefix) ?? io.Environment("ENTRANCE_PREFIX");
+        var redisCa = parse.GetValue(options.RedisCa) ?? io.Environment("ENTRANCE_REDIS_CA");
         var output = parse.GetValue(options.Output) switch
         {
             "table" => OutputFormat.Table,
@@ -109,7 +133,7 @@ public sealed class CliContext : IAsyncDisposable
             "plain" => OutputFormat.Plain,
             _ => (OutputFormat?)null,
         };
-        return new CliContext(io.Out, io.Err, io.In, io.IsTerminal, redis, prefix, output, parse.GetValue(options.Quiet), cancellationToken);
+        return new CliContext(io.Out, io.Err, io.In, io.IsTerminal, redis, prefix, output, parse.GetValue(options.Quiet), cancellationToken, string.IsNullOrWhiteSpace(redisCa) ? null : redisCa);
     }
 }
 
@@ -121,8 +145,15 @@ internal sealed class GlobalOptions
 {
     public Option<string?> Redis { get; } = new("--redis")
     {
-        Description = $"Redis to use, a StackExchange.Redis configuration (host:port[,password=...][,defaultDatabase=N]). Env ENTRANCE_REDIS; default {CliContext.DefaultRedis}",
+        Description = $"Redis to use: a StackExchange.Redis configuration (host:port[,user=...,password=...][,ssl=true][,serviceName=... for Sentinel]) or a redis[s]://user:password@host:port/db URL. Env ENTRANCE_REDIS; default {CliContext.DefaultRedis}",
         HelpName = "config",
+        Recursive = true,
+    };
+
+    public Option<string?> RedisCa { get; } = new("--redis-ca")
+    {
+        Description = "PEM file of the CA that signed Redis's TLS certificate (env ENTRANCE_REDIS_CA)",
+        HelpName = "file",
         Recursive = true,
     };
 
@@ -154,6 +185,7 @@ internal sealed class GlobalOptions
     public void AddTo(Command root)
     {
         root.Options.Add(Redis);
+        root.Options.Add(RedisCa);
         root.Options.Add(Prefix);
         root.Options.Add(Output);
         root.Options.Add(Quiet);

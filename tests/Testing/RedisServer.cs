@@ -14,15 +14,20 @@ public sealed class RedisServer : IAsyncDisposable
 {
     private readonly string _dataDir;
     private readonly string[] _extraArgs;
+    private readonly bool _stock;
     private Process? _process;
     private ConnectionMultiplexer? _client;
 
-    private RedisServer(int port, string dataDir, string[] extraArgs)
+    private RedisServer(int port, string dataDir, string[] extraArgs, bool stock = false)
     {
         Port = port;
         _dataDir = dataDir;
         _extraArgs = extraArgs;
+        _stock = stock;
     }
+
+    /// <summary>The data directory, for files a test gives the server (TLS certificates, ACL files).</summary>
+    public string DataDir => _dataDir;
 
     public int Port { get; }
 
@@ -31,13 +36,21 @@ public sealed class RedisServer : IAsyncDisposable
 
     public int? Pid => _process is { HasExited: false } p ? p.Id : null;
 
-    public static async Task<RedisServer> StartAsync(params string[] extraArgs)
+    public static Task<RedisServer> StartAsync(params string[] extraArgs) => StartAsync(stock: false, extraArgs);
+
+    /// <summary>
+    /// A redis-server as a package installs it: no configuration file (so no <c>notify-keyspace-events</c>), only
+    /// the port, directory and <paramref name="extraArgs"/>.
+    /// </summary>
+    public static Task<RedisServer> StartStockAsync(params string[] extraArgs) => StartAsync(stock: true, extraArgs);
+
+    private static async Task<RedisServer> StartAsync(bool stock, string[] extraArgs)
     {
         Exception? last = null;
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var dir = Directory.CreateTempSubdirectory("entrance-redis-").FullName;
-            var server = new RedisServer(FreePort.Next(), dir, extraArgs);
+            var server = new RedisServer(FreePort.Next(), dir, extraArgs, stock);
             try
             {
                 await server.StartProcessAsync();
@@ -101,7 +114,17 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             WorkingDirectory = _dataDir,
         };
-        psi.ArgumentList.Add(RepoPaths.RedisConf);
+        if (!_stock)
+        {
+            psi.ArgumentList.Add(RepoPaths.RedisConf);
+        }
+        else
+        {
+            // Stock settings, but loopback only (a packaged server listens on every interface).
+            psi.ArgumentList.Add("--bind");
+            psi.ArgumentList.Add("127.0.0.1");
+        }
+
         foreach (var (k, v) in new[] { ("--port", Port.ToString()), ("--dir", _dataDir), ("--daemonize", "no"), ("--logfile", ""), ("--pidfile", Path.Combine(_dataDir, "redis.pid")) })
         {
             psi.ArgumentList.Add(k);

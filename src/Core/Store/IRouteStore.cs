@@ -48,6 +48,9 @@ public enum RouteChangeOrigin
     Publish,
     Keyspace,
     Connection,
+
+    /// <summary>CLIENT TRACKING's <c>__redis__:invalidate</c>, or its registration lost or made again.</summary>
+    Tracking,
 }
 
 /// <summary>The stream of invalidations routers listen to.</summary>
@@ -60,6 +63,12 @@ public interface IRouteChangeFeed
     /// Whether Redis emits the keyspace events the feed relies on; null when it cannot be told (CONFIG is disabled).
     /// </summary>
     Task<bool?> KeyspaceEventsEnabledAsync();
+
+    /// <summary>
+    /// Registers CLIENT TRACKING (broadcast mode, the route and certificate key prefixes) when it is not registered for
+    /// the current connections; a local check otherwise. Call after <see cref="SubscribeAsync"/>, and again now and then.
+    /// </summary>
+    Task<TrackingResult> EnsureTrackingAsync() => Task.FromResult(TrackingResult.Unsupported("not a Redis feed"));
 }
 
 public sealed class RouteStoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -10,9 +10,10 @@ namespace Entrance.Core.Store;
 /// </summary>
 public sealed class RedisConnection : IDisposable, IAsyncDisposable
 {
-    private RedisConnection(ConnectionMultiplexer multiplexer, ConfigurationOptions options, RedisKeys keys)
+    private RedisConnection(ConnectionMultiplexer multiplexer, ConfigurationOptions options, RedisKeys keys, RedisClientSettings? settings = null)
     {
         Multiplexer = multiplexer;
+        ReadFlags = (settings ?? RedisClientSettings.Default).ReadFlags;
         Keys = keys;
         Database = options.DefaultDatabase ?? 0;
         Endpoint = Describe(options);
@@ -32,14 +33,17 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
 
     internal IDatabase Db => Multiplexer.GetDatabase(Database);
 
+    /// <summary>Flags for lookups and the invalidation feed: <c>PreferReplica</c> when reading from replicas.</summary>
+    internal CommandFlags ReadFlags { get; }
+
     /// <summary>
     /// Connects in the background and keeps retrying: a router must come up (and serve stale routes) without Redis.
     /// Every command fails after <paramref name="operationTimeout"/>, even on a connected but frozen server.
     /// </summary>
-    public static RedisConnection Connect(string configuration, string? keyPrefix, TimeSpan operationTimeout)
+    public static RedisConnection Connect(string configuration, string? keyPrefix, TimeSpan operationTimeout, RedisClientSettings? settings = null)
     {
-        var options = ParseOptions(configuration, operationTimeout);
-        return new RedisConnection(ConnectionMultiplexer.Connect(options), options, new RedisKeys(keyPrefix));
+        var options = ParseOptions(configuration, operationTimeout, settings);
+        return new RedisConnection(ConnectionMultiplexer.Connect(options), options, new RedisKeys(keyPrefix), settings);
     }
 
     /// <summary>
@@ -47,10 +51,10 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
     /// names the address tried (a CLI must not hang or retry in the background like a router does).
     /// Throws <see cref="ArgumentException"/> for a malformed configuration.
     /// </summary>
-    public static async Task<RedisConnection> ConnectAsync(string configuration, string? keyPrefix, TimeSpan connectTimeout)
+    public static async Task<RedisConnection> ConnectAsync(string configuration, string? keyPrefix, TimeSpan connectTimeout, RedisClientSettings? settings = null)
     {
         // Commands get more time than the connect: a CLI's scans and pipelined writes are bigger than a lookup.
-        var options = ParseOptions(configuration, TimeSpan.FromSeconds(Math.Max(connectTimeout.TotalSeconds, 5)));
+        var options = ParseOptions(configuration, TimeSpan.FromSeconds(Math.Max(connectTimeout.TotalSeconds, 5)), settings);
         options.AbortOnConnectFail = true;
         options.ConnectTimeout = (int)connectTimeout.TotalMilliseconds;
         var endpoint = Describe(options);
@@ -70,17 +74,44 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
             throw new RouteStoreUnavailableException($"cannot reach Redis at {endpoint}");
         }
 
-        return new RedisConnection(multiplexer, options, new RedisKeys(keyPrefix));
+        return new RedisConnection(multiplexer, options, new RedisKeys(keyPrefix), settings);
     }
 
     /// <summary>True for the failures that mean "Redis is not answering" rather than a bug.</summary>
     public static bool IsUnavailable(Exception ex) =>
         ex is RouteStoreUnavailableException or RedisConnectionException or RedisTimeoutException or TimeoutException;
 
+    /// <summary>
+    /// The reason when Redis refused a command for the connection's ACL user (NOPERM, also from inside a script), so a
+    /// program can say which right is missing; null for any other failure.
+    /// </summary>
+    public static string? Refusal(Exception ex)
+    {
+        if (ex is not RedisServerException)
+        {
+            return ex.InnerException is { } inner ? Refusal(inner) : null;
+        }
+
+        var message = ex.Message.Trim();
+        if (message.Contains("The user executing the script", StringComparison.Ordinal))
+        {
+            return RedisScript.RefusedCall(message) is { } call ? $"{call} refused: {message}" : message;
+        }
+
+        return message.Contains("NOPERM", StringComparison.Ordinal) || message.Contains("no permissions", StringComparison.OrdinalIgnoreCase) ? message : null;
+    }
+
     /// <summary>Parses a StackExchange.Redis configuration string, failing with a clear message on bad input.</summary>
-    public static ConfigurationOptions ParseOptions(string configuration, TimeSpan? operationTimeout = null)
+    public static ConfigurationOptions ParseOptions(string configuration, TimeSpan? operationTimeout = null, RedisClientSettings? settings = null)
     {
         var options = TryParse(configuration, out var problem) ?? throw new ArgumentException(problem, nameof(configuration));
+        (settings ?? RedisClientSettings.Default).Apply(options);
+
+        // RESP2: the protocol under which StackExchange.Redis delivers CLIENT TRACKING invalidations (see ClientTracking).
+        options.Protocol = RedisProtocol.Resp2;
+
+        // No tie-breaker key: Entrance never lists two masters, and reading __Booksleeve_TieBreak is one more right an ACL user needs.
+        options.TieBreaker = string.Empty;
 
         options.AbortOnConnectFail = false;
         var timeout = operationTimeout ?? TimeSpan.FromSeconds(1);
@@ -101,7 +132,8 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Why a configuration string cannot be used, or null when it can.</summary>
-    public static string? Problem(string configuration) => TryParse(configuration, out var problem) is null ? problem : null;
+    public static string? Problem(string configuration, RedisClientSettings? settings = null) =>
+        TryParse(configuration, out var problem) is null ? problem : settings?.Problem();
 
     public void Dispose() => Multiplexer.Dispose();
 
@@ -119,22 +151,26 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
         ConfigurationOptions options;
         try
         {
-            options = ConfigurationOptions.Parse(configuration);
+            options = ConfigurationOptions.Parse(RedisUrl.IsUrl(configuration) ? RedisUrl.ToConfiguration(configuration) : configuration);
         }
         catch (ArgumentException ex)
         {
-            problem = $"invalid Redis configuration '{configuration}': {ex.Message}";
+            problem = $"invalid Redis configuration '{Redact(configuration)}': {ex.Message}";
             return null;
         }
 
         if (options.EndPoints.Count == 0)
         {
-            problem = $"invalid Redis configuration '{configuration}': no endpoint";
+            problem = $"invalid Redis configuration '{Redact(configuration)}': no endpoint";
             return null;
         }
 
         return options;
     }
+
+    /// <summary>The configuration without its password, for messages and logs.</summary>
+    private static string Redact(string configuration) =>
+        System.Text.RegularExpressions.Regex.Replace(configuration, @"(password=)[^,]*|(://[^:@/]*:)[^@]*(@)", m => m.Groups[1].Success ? m.Groups[1].Value + "***" : m.Groups[2].Value + "***" + m.Groups[3].Value, System.Text.RegularExpressions.RegexOptions.IgnoreCase);
 
     private static string Describe(ConfigurationOptions options) => string.Join(",", options.EndPoints.Select(e => e.ToString()));
 

@@ -14,6 +14,9 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
     private readonly RedisKeys _keys;
     private readonly int _database;
     private readonly TimeProvider _time;
+    private readonly ClientTracking _tracking;
+    private readonly CommandFlags _readFlags;
+    private volatile string? _keyspaceRefused;
 
     public RedisRouteStore(RedisConnection connection, TimeProvider? time = null)
     {
@@ -22,6 +25,8 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
         _keys = connection.Keys;
         _database = connection.Database;
         _time = time ?? TimeProvider.System;
+        _tracking = new ClientTracking(_redis, _keys);
+        _readFlags = connection.ReadFlags;
     }
 
     public bool IsConnected => _connection.IsConnected;
@@ -57,7 +62,7 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
         RedisResult result;
         try
         {
-            result = await RedisScript.Resolve.EvaluateAsync(db, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
+            result = await RedisScript.Resolve.EvaluateReadOnlyAsync(db, keys, args, _readFlags).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
         {
@@ -73,6 +78,11 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
             }
 
             return bad;
+        }
+        catch (RedisServerException ex) when (RedisConnection.Refusal(ex) is { } refusal)
+        {
+            // A user without the right: as good as no Redis for this lookup (stale answers, then 503), and the log says which.
+            throw new RouteStoreUnavailableException($"Redis refused the lookup for {host}: {refusal}", ex);
         }
 
         return result.IsNull ? null : Parse(candidates, keys, (RedisResult[])result!, now);
@@ -102,6 +112,7 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
         var subscriber = _redis.GetSubscriber();
         _redis.ConnectionRestored += (_, e) =>
         {
+            _tracking.MarkLost(); // new connection ids (or a restarted server reusing them): register again
             if (e.ConnectionType == ConnectionType.Subscription)
             {
                 handler(new RouteChange(RouteChangeKind.Resubscribed, null, RouteChangeOrigin.Connection));
@@ -109,15 +120,21 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
         };
         _redis.ConnectionFailed += (_, e) =>
         {
+            var trackingLost = _tracking.MarkLost();
             if (e.ConnectionType == ConnectionType.Subscription)
             {
                 handler(new RouteChange(RouteChangeKind.SubscriptionLost, null, RouteChangeOrigin.Connection));
+            }
+            else if (trackingLost)
+            {
+                handler(new RouteChange(RouteChangeKind.SubscriptionLost, null, RouteChangeOrigin.Tracking));
             }
         };
 
         var keyspacePrefix = $"__keyspace@{_database}__:";
         var tasks = new List<Task>
         {
+            subscriber.SubscribeAsync(ClientTracking.Channel, (_, message) => OnTrackingMessage(message, handler), _readFlags),
             subscriber.SubscribeAsync(RedisChannel.Literal(_keys.ChangedChannel), (_, message) =>
             {
                 var name = ((string?)message)?.Trim();
@@ -142,21 +159,21 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
                 {
                     handler(new RouteChange(RouteChangeKind.Route, name.ToLowerInvariant(), RouteChangeOrigin.Publish));
                 }
-            }),
+            }, _readFlags),
         };
 
-        tasks.Add(subscriber.SubscribeAsync(RedisChannel.Pattern(keyspacePrefix + _keys.CertificatePattern), (ch, _) =>
+        tasks.Add(KeyspaceAsync(subscriber.SubscribeAsync(RedisChannel.Pattern(keyspacePrefix + _keys.CertificatePattern), (ch, _) =>
         {
             var name = _keys.CertificateNameOf(((string)ch!).AsSpan(keyspacePrefix.Length));
             if (name is not null)
             {
                 handler(new RouteChange(RouteChangeKind.Certificate, name, RouteChangeOrigin.Keyspace));
             }
-        }));
+        }, _readFlags)));
 
         foreach (var pattern in _keys.RoutePatterns)
         {
-            tasks.Add(subscriber.SubscribeAsync(RedisChannel.Pattern(keyspacePrefix + pattern), (ch, _) =>
+            tasks.Add(KeyspaceAsync(subscriber.SubscribeAsync(RedisChannel.Pattern(keyspacePrefix + pattern), (ch, _) =>
             {
                 var key = ((string)ch!).AsSpan(keyspacePrefix.Length);
                 var name = _keys.RouteNameOf(key);
@@ -164,17 +181,58 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
                 {
                     handler(new RouteChange(RouteChangeKind.Route, name, RouteChangeOrigin.Keyspace));
                 }
-            }));
+            }, _readFlags)));
         }
 
         return Task.WhenAll(tasks);
     }
 
-    public async Task<bool?> KeyspaceEventsEnabledAsync()
+    public Task<TrackingResult> EnsureTrackingAsync() => _tracking.EnsureAsync();
+
+    /// <summary>
+    /// A keyspace subscription an ACL user may not make (PSUBSCRIBE patterns are matched literally against the user's
+    /// channel rules) does not stop the others: tracking and PUBLISH cover for it, and the keyspace check says "unknown".
+    /// </summary>
+    private async Task KeyspaceAsync(Task subscription)
     {
         try
         {
-            var server = _redis.GetServer(_redis.GetEndPoints()[0]);
+            await subscription.ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (RedisConnection.Refusal(ex) is not null)
+        {
+            _keyspaceRefused = ex.Message;
+        }
+    }
+
+    /// <summary>A key CLIENT TRACKING announced (one message per key), or null for "everything" (FLUSHALL, FLUSHDB).</summary>
+    private void OnTrackingMessage(RedisValue key, Action<RouteChange> handler)
+    {
+        if (key.IsNull)
+        {
+            handler(new RouteChange(RouteChangeKind.All, null, RouteChangeOrigin.Tracking));
+        }
+        else if (_keys.RouteNameOf(((string)key!).AsSpan()) is { } route)
+        {
+            handler(new RouteChange(RouteChangeKind.Route, route, RouteChangeOrigin.Tracking));
+        }
+        else if (_keys.CertificateNameOf(((string)key!).AsSpan()) is { } certificate)
+        {
+            handler(new RouteChange(RouteChangeKind.Certificate, certificate, RouteChangeOrigin.Tracking));
+        }
+    }
+
+    public async Task<bool?> KeyspaceEventsEnabledAsync()
+    {
+        if (_keyspaceRefused is not null)
+        {
+            return null;
+        }
+
+        try
+        {
+            // Keyspace events are node-local: ask the node the subscriptions (and, with replica reads, the lookups) use.
+            var server = _redis.GetServer(_redis.GetSubscriber().SubscribedEndpoint(RedisChannel.Literal(_keys.ChangedChannel)) ?? _redis.GetEndPoints()[0]);
             var config = await server.ConfigGetAsync("notify-keyspace-events").ConfigureAwait(false);
             var flags = config.Length == 0 ? string.Empty : config[0].Value ?? string.Empty;
             return KeyspaceFlagsCover(flags);

@@ -25,11 +25,18 @@ internal sealed class RedisScript
     public static readonly RedisScript EditTcp = Load("edit-tcp");
     public static readonly RedisScript RemoveTcp = Load("remove-tcp");
 
-    private RedisScript(string text)
+    private static readonly RedisScript[] All = [Resolve, ApplyHost, RemoveHost, MarkDead, AddBackends, RemoveBackends, SetSettings, ClearDead, MigrateFrontend, PutCertificate, RemoveCertificate];
+
+    private static bool _noReadOnlyForm;
+
+    private RedisScript(string text, string name = "")
     {
+        Name = name;
         Text = text;
         Sha1 = SHA1.HashData(Encoding.UTF8.GetBytes(text));
     }
+
+    public string Name { get; }
 
     public string Text { get; }
 
@@ -48,11 +55,64 @@ internal sealed class RedisScript
         }
     }
 
+    /// <summary>
+    /// EVALSHA_RO (Redis 7+; EVALSHA before): the form a replica runs, so lookups can go to one, and the one an ACL user
+    /// with read-only key rights (<c>%R~</c>) may run, since EVALSHA counts its keys as written.
+    /// </summary>
+    public async Task<RedisResult> EvaluateReadOnlyAsync(IDatabaseAsync db, RedisKey[] keys, RedisValue[] args, CommandFlags flags)
+    {
+        if (Volatile.Read(ref _noReadOnlyForm))
+        {
+            return await EvaluateAsync(db, keys, args).ConfigureAwait(false);
+        }
+
+        try
+        {
+            try
+            {
+                return await db.ScriptEvaluateReadOnlyAsync(Sha1, keys, args, flags).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+            {
+                return await db.ScriptEvaluateReadOnlyAsync(Text, keys, args, flags).ConfigureAwait(false);
+            }
+        }
+        catch (RedisServerException ex) when (ex.Message.Contains("unknown command", StringComparison.OrdinalIgnoreCase))
+        {
+            Volatile.Write(ref _noReadOnlyForm, true); // Redis 6: no EVALSHA_RO, and no replica reads either
+            return await EvaluateAsync(db, keys, args).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Redis 7 reports an ACL refusal inside a script without the command ("The user executing the script can't run this
+    /// command ... script: &lt;sha&gt;, on @user_script:21"): find the script and line, and name the command it calls.
+    /// </summary>
+    public static string? RefusedCall(string message)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(message, "script: ([0-9a-f]{40}), on @user_script:([0-9]+)");
+        if (!match.Success)
+        {
+            return null;
+        }
+
+        var script = All.FirstOrDefault(s => Convert.ToHexStringLower(s.Sha1) == match.Groups[1].Value);
+        var lines = script?.Text.Split('\n');
+        var number = int.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        if (lines is null || number < 1 || number > lines.Length)
+        {
+            return null;
+        }
+
+        var call = System.Text.RegularExpressions.Regex.Match(lines[number - 1], @"redis\.p?call\(['""]([A-Za-z_|]+)");
+        return call.Success ? $"{call.Groups[1].Value.ToUpperInvariant()} (called by {script!.Name}.lua, line {number})" : null;
+    }
+
     private static RedisScript Load(string name)
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"Entrance.Core.{name}.lua")
             ?? throw new InvalidOperationException($"{name}.lua is not embedded");
         using var reader = new StreamReader(stream);
-        return new RedisScript(reader.ReadToEnd());
+        return new RedisScript(reader.ReadToEnd(), name);
     }
 }

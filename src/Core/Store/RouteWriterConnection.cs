@@ -26,8 +26,8 @@ public sealed class RouteWriterConnection : IDisposable
 
     public bool IsConnected => _redis.IsConnected;
 
-    public static RouteWriterConnection Connect(string configuration, string? keyPrefix, TimeSpan operationTimeout) =>
-        new(RedisConnection.Connect(configuration, keyPrefix, operationTimeout));
+    public static RouteWriterConnection Connect(string configuration, string? keyPrefix, TimeSpan operationTimeout, RedisClientSettings? settings = null) =>
+        new(RedisConnection.Connect(configuration, keyPrefix, operationTimeout, settings));
 
     public void Dispose() => _redis.Dispose();
 }

@@ -8,6 +8,22 @@ public sealed class EntranceOptions
     /// <summary>A StackExchange.Redis configuration string.</summary>
     public string Redis { get; set; } = "localhost:6379";
 
+    /// <summary>A PEM file with the CA that signed Redis's TLS certificate (with <c>ssl=true</c> or <c>rediss://</c>).</summary>
+    public string? RedisCaFile { get; set; }
+
+    /// <summary>
+    /// Where lookups go: <c>master</c>, or <c>replica</c> (a replica when one is up; Redis 7+). Dead marks always go to the
+    /// master; the invalidation feed follows the lookups, so an invalidation never arrives before the data it announces.
+    /// </summary>
+    public string RedisReadFrom { get; set; } = "master";
+
+    /// <summary>Register CLIENT TRACKING (Redis 6+) so raw writes to route keys invalidate without keyspace events.</summary>
+    public bool ClientTracking { get; set; } = true;
+
+    /// <summary>The client settings derived from the options above.</summary>
+    internal Core.Store.RedisClientSettings RedisClient =>
+        new(RedisCaFile, string.Equals(RedisReadFrom, "replica", StringComparison.OrdinalIgnoreCase));
+
     /// <summary>Prepended to every key and channel of the schema.</summary>
     public string KeyPrefix { get; set; } = string.Empty;
 

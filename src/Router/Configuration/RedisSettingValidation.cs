@@ -7,7 +7,9 @@ namespace Entrance.Router.Configuration;
 internal sealed class RedisSettingValidation : IValidateOptions<EntranceOptions>
 {
     public ValidateOptionsResult Validate(string? name, EntranceOptions options) =>
-        RedisConnection.Problem(options.Redis) is { } problem
+        RedisConnection.Problem(options.Redis, options.RedisClient) is { } problem
             ? ValidateOptionsResult.Fail($"{EntranceOptions.Section}:{nameof(EntranceOptions.Redis)}: {problem}")
-            : ValidateOptionsResult.Success;
+            : options.RedisReadFrom is not ("master" or "replica")
+                ? ValidateOptionsResult.Fail($"{EntranceOptions.Section}:{nameof(EntranceOptions.RedisReadFrom)}: '{options.RedisReadFrom}' is not master or replica")
+                : ValidateOptionsResult.Success;
 }

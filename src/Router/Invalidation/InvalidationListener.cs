@@ -12,6 +12,7 @@ namespace Entrance.Router.Invalidation;
 /// </summary>
 public sealed class InvalidationListener(
     IRouteChangeFeed feed,
+    Microsoft.Extensions.Options.IOptions<Configuration.EntranceOptions> options,
     RouteCache cache,
     CertificateCache certificates,
     RouterMetrics metrics,
@@ -23,8 +24,12 @@ public sealed class InvalidationListener(
     /// <summary>How often Redis's keyspace-event flags are read again (they can be switched at run time).</summary>
     public static readonly TimeSpan KeyspaceRecheck = TimeSpan.FromSeconds(15);
 
+    /// <summary>How often the tracking registration is checked: a local comparison of connection ids, no Redis command.</summary>
+    public static readonly TimeSpan TrackingCheck = TimeSpan.FromSeconds(1);
+
     private volatile bool _subscribed;
     private volatile bool _keyspaceEvents;
+    private volatile bool _tracking;
     private int _keyspaceChecks;
 
     /// <summary>How many times the keyspace-event flags were read, so a test can tell a check that ran from one that did not.</summary>
@@ -32,6 +37,9 @@ public sealed class InvalidationListener(
 
     /// <summary>Whether the last check found keyspace events on (false also when unknown or not checked yet).</summary>
     public bool KeyspaceEvents => _keyspaceEvents;
+
+    /// <summary>Whether CLIENT TRACKING is registered, so raw writes reach this router without keyspace events.</summary>
+    public bool Tracking => _tracking;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -63,6 +71,8 @@ public sealed class InvalidationListener(
             }
         }
 
+        var tracking = options.Value.ClientTracking ? TrackAsync(stoppingToken) : Task.CompletedTask;
+
         // Keyspace events can be switched off at run time: look again now and then, warn once per change.
         bool? reported = true;
         using var timer = new PeriodicTimer(KeyspaceRecheck, time);
@@ -72,7 +82,7 @@ public sealed class InvalidationListener(
             _keyspaceEvents = enabled == true;
             UpdatePushed();
             Interlocked.Increment(ref _keyspaceChecks);
-            if (enabled != reported && enabled != true)
+            if (enabled != reported && enabled != true && !_tracking)
             {
                 logger.LogWarning(
                     "Redis keyspace notifications are {State}: writes without PUBLISH entrance:changed reach this router only after the cache TTL. Set notify-keyspace-events Kghlszx (see redis/redis.conf)",
@@ -82,12 +92,54 @@ public sealed class InvalidationListener(
             reported = enabled;
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        await tracking.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Keeps CLIENT TRACKING registered for the current connections: after any reconnect or failover the ids change and it
+    /// is registered again, then everything is refreshed (writes in between were not announced).
+    /// </summary>
+    private async Task TrackAsync(CancellationToken stoppingToken)
+    {
+        var reported = string.Empty;
+        var wait = TrackingCheck;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var result = await feed.EnsureTrackingAsync().ConfigureAwait(false);
+            switch (result.State)
+            {
+                case TrackingState.Registered:
+                    logger.LogInformation("CLIENT TRACKING registered on {Node}: raw writes to route keys invalidate at once", result.Detail);
+                    _tracking = true;
+                    OnChange(new RouteChange(RouteChangeKind.Resubscribed, null, RouteChangeOrigin.Tracking));
+                    wait = TrackingCheck;
+                    break;
+                case TrackingState.NotYet:
+                    _tracking = false;
+                    UpdatePushed();
+                    break;
+                case TrackingState.Unsupported:
+                    _tracking = false;
+                    UpdatePushed();
+                    if (result.Detail != reported)
+                    {
+                        logger.LogWarning("CLIENT TRACKING is not available ({Reason}); raw writes rely on keyspace events or the cache TTL", result.Detail);
+                        reported = result.Detail;
+                    }
+
+                    wait = KeyspaceRecheck; // a failover may bring a server that has it; no need to ask every second
+                    break;
+            }
+
+            await Task.Delay(wait, time, stoppingToken).ConfigureAwait(false);
+        }
     }
 
     private void UpdatePushed()
     {
-        cache.SetChangesPushed(_subscribed && _keyspaceEvents);
-        certificates.SetChangesPushed(_subscribed && _keyspaceEvents);
+        var pushed = _subscribed && (_keyspaceEvents || _tracking);
+        cache.SetChangesPushed(pushed);
+        certificates.SetChangesPushed(pushed);
     }
 
     private void OnChange(RouteChange change)
@@ -105,10 +157,21 @@ public sealed class InvalidationListener(
             {
                 RouteChangeOrigin.Publish => "publish",
                 RouteChangeOrigin.Keyspace => "keyspace",
+                RouteChangeOrigin.Tracking => "tracking",
                 _ => "connection",
             });
         switch (change.Kind)
         {
+            case RouteChangeKind.SubscriptionLost when change.Origin == RouteChangeOrigin.Tracking:
+                logger.LogWarning("CLIENT TRACKING connection lost; cached routes are stale until it is registered again");
+                _tracking = false;
+                UpdatePushed();
+                cache.Invalidate(new RouteChange(RouteChangeKind.All, null, RouteChangeOrigin.Tracking));
+                certificates.Invalidate(null);
+                return;
+            case RouteChangeKind.Resubscribed when change.Origin == RouteChangeOrigin.Tracking:
+                UpdatePushed();
+                break;
             case RouteChangeKind.SubscriptionLost:
                 logger.LogWarning("Invalidation subscription lost; routes refresh by TTL until it is back");
                 _subscribed = false;

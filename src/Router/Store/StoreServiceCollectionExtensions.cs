@@ -12,7 +12,7 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<EntranceOptions>>().Value;
-            return RedisConnection.Connect(options.Redis, options.KeyPrefix, options.RedisTimeout);
+            return RedisConnection.Connect(options.Redis, options.KeyPrefix, options.RedisTimeout, options.RedisClient);
         });
         services.AddSingleton(sp => new RedisRouteStore(sp.GetRequiredService<RedisConnection>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IRouteStore>(sp => sp.GetRequiredService<RedisRouteStore>());

@@ -71,6 +71,10 @@ public sealed class RedisOptions
     public const string Section = "Entrance";
 
     public string Redis { get; set; } = "localhost:6379";
+
+    /// <summary>A PEM file with the CA that signed Redis's TLS certificate (with <c>ssl=true</c> or <c>rediss://</c>).</summary>
+    public string? RedisCaFile { get; set; }
+
     public string KeyPrefix { get; set; } = string.Empty;
     public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromSeconds(2);
 }

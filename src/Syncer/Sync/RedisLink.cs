@@ -17,7 +17,7 @@ public sealed class RedisLink : IDisposable
     public RedisLink(IOptions<RedisOptions> options)
     {
         _options = options.Value;
-        if (RedisConnection.Problem(_options.Redis) is { } problem)
+        if (RedisConnection.Problem(_options.Redis, new RedisClientSettings(_options.RedisCaFile)) is { } problem)
         {
             throw new ArgumentException(problem);
         }
@@ -38,7 +38,7 @@ public sealed class RedisLink : IDisposable
     {
         lock (_gate)
         {
-            _connection ??= RouteWriterConnection.Connect(_options.Redis, _options.KeyPrefix, _options.RedisTimeout);
+            _connection ??= RouteWriterConnection.Connect(_options.Redis, _options.KeyPrefix, _options.RedisTimeout, new RedisClientSettings(_options.RedisCaFile));
         }
     }
 

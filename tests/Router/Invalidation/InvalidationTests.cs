@@ -5,7 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Entrance.Router.Tests.Invalidation;
 
-/// <summary>How route changes reach a running router: TTL, PUBLISH entrance:changed, keyspace events.</summary>
+/// <summary>How route changes reach a running router: TTL, PUBLISH entrance:changed, keyspace events (CLIENT TRACKING off here: see ClientTrackingTests).</summary>
 public class InvalidationTests(RedisFixture redis) : IClassFixture<RedisFixture>, IAsyncLifetime
 {
     private TestBackend _old = null!;
@@ -31,7 +31,7 @@ public class InvalidationTests(RedisFixture redis) : IClassFixture<RedisFixture>
     {
         await redis.Server.CliAsync("CONFIG", "SET", "notify-keyspace-events", "");
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var router = await RouterHost.StartAsync(redis.Server, b => b.Services.AddSingleton<TimeProvider>(time), "Entrance:CacheTtl=00:00:05");
+        await using var router = await RouterHost.StartAsync(redis.Server, b => b.Services.AddSingleton<TimeProvider>(time), "Entrance:CacheTtl=00:00:05", "Entrance:ClientTracking=false");
         await redis.Server.CliAsync("SADD", "entrance:backends:ttl.example.com", _old.Url);
         Assert.Equal("old", await router.GetBodyAsync("ttl.example.com"));
 
@@ -49,7 +49,7 @@ public class InvalidationTests(RedisFixture redis) : IClassFixture<RedisFixture>
     public async Task Cache_PublishChanged_PickedUpLongBeforeTtl()
     {
         await redis.Server.CliAsync("CONFIG", "SET", "notify-keyspace-events", "");
-        await using var router = await RouterHost.StartAsync(redis.Server, "Entrance:CacheTtl=00:01:00");
+        await using var router = await RouterHost.StartAsync(redis.Server, "Entrance:CacheTtl=00:01:00", "Entrance:ClientTracking=false");
         await RouterHost.WaitForSubscriberAsync(redis.Server);
         await redis.Server.CliAsync("SADD", "entrance:backends:pub.example.com", _old.Url);
         Assert.Equal("old", await router.GetBodyAsync("pub.example.com"));
@@ -66,7 +66,7 @@ public class InvalidationTests(RedisFixture redis) : IClassFixture<RedisFixture>
     public async Task Cache_PublishWildcard_RefreshesEveryHostUnderIt()
     {
         await redis.Server.CliAsync("CONFIG", "SET", "notify-keyspace-events", "");
-        await using var router = await RouterHost.StartAsync(redis.Server, "Entrance:CacheTtl=00:01:00");
+        await using var router = await RouterHost.StartAsync(redis.Server, "Entrance:CacheTtl=00:01:00", "Entrance:ClientTracking=false");
         await RouterHost.WaitForSubscriberAsync(redis.Server);
         await redis.Server.CliAsync("SADD", "entrance:backends:*.apps.example.com", _old.Url);
         Assert.Equal("old", await router.GetBodyAsync("a.apps.example.com"));
@@ -83,7 +83,7 @@ public class InvalidationTests(RedisFixture redis) : IClassFixture<RedisFixture>
     public async Task Cache_NegativeAnswerThenWildcardAdded_PublishMakesItRoute()
     {
         await redis.Server.CliAsync("CONFIG", "SET", "notify-keyspace-events", "");
-        await using var router = await RouterHost.StartAsync(redis.Server, "Entrance:CacheTtl=00:01:00");
+        await using var router = await RouterHost.StartAsync(redis.Server, "Entrance:CacheTtl=00:01:00", "Entrance:ClientTracking=false");
         await RouterHost.WaitForSubscriberAsync(redis.Server);
         using (var miss = await router.GetAsync("x.neg.example.com"))
         {
@@ -100,7 +100,7 @@ public class InvalidationTests(RedisFixture redis) : IClassFixture<RedisFixture>
     public async Task Cache_PublishStar_RefreshesEverything()
     {
         await redis.Server.CliAsync("CONFIG", "SET", "notify-keyspace-events", "");
-        await using var router = await RouterHost.StartAsync(redis.Server, "Entrance:CacheTtl=00:01:00");
+        await using var router = await RouterHost.StartAsync(redis.Server, "Entrance:CacheTtl=00:01:00", "Entrance:ClientTracking=false");
         await RouterHost.WaitForSubscriberAsync(redis.Server);
         await redis.Server.CliAsync("SADD", "entrance:backends:star.example.com", _old.Url);
         Assert.Equal("old", await router.GetBodyAsync("star.example.com"));
@@ -114,7 +114,7 @@ public class InvalidationTests(RedisFixture redis) : IClassFixture<RedisFixture>
     [Fact]
     public async Task Cache_RedisCliSaddWithoutPublish_KeyspaceEventRefreshes()
     {
-        await using var router = await RouterHost.StartAsync(redis.Server, "Entrance:CacheTtl=00:01:00");
+        await using var router = await RouterHost.StartAsync(redis.Server, "Entrance:CacheTtl=00:01:00", "Entrance:ClientTracking=false");
         await RouterHost.WaitForSubscriberAsync(redis.Server);
         using (var miss = await router.GetAsync("ks.example.com"))
         {
@@ -131,7 +131,7 @@ public class InvalidationTests(RedisFixture redis) : IClassFixture<RedisFixture>
     [Fact]
     public async Task Cache_HipacheRpushWithoutPublish_KeyspaceEventRefreshes()
     {
-        await using var router = await RouterHost.StartAsync(redis.Server, "Entrance:CacheTtl=00:01:00");
+        await using var router = await RouterHost.StartAsync(redis.Server, "Entrance:CacheTtl=00:01:00", "Entrance:ClientTracking=false");
         await RouterHost.WaitForSubscriberAsync(redis.Server);
         await redis.Server.CliAsync("RPUSH", "frontend:hk.example.com", "hk", _old.Url);
         Assert.Equal("old", await router.GetBodyAsync("hk.example.com"));
@@ -144,7 +144,7 @@ public class InvalidationTests(RedisFixture redis) : IClassFixture<RedisFixture>
     [Fact]
     public async Task Cache_ChangeWhilePubSubDropped_ServedRightAfterResubscribe()
     {
-        await using var router = await RouterHost.StartAsync(redis.Server, "Entrance:CacheTtl=00:01:00", "Entrance:NotifiedCacheTtl=00:01:00");
+        await using var router = await RouterHost.StartAsync(redis.Server, "Entrance:CacheTtl=00:01:00", "Entrance:ClientTracking=false", "Entrance:NotifiedCacheTtl=00:01:00");
         await RouterHost.WaitForSubscriberAsync(redis.Server);
         await redis.Server.CliAsync("SADD", "entrance:backends:drop.example.com", _old.Url);
         Assert.Equal("old", await router.GetBodyAsync("drop.example.com"));

@@ -187,14 +187,14 @@ public class ProxyPipelineTests(RedisFixture redis) : IClassFixture<RedisFixture
         Assert.Equal("trace-abc-123", response.Headers.GetValues("X-Request-Id").Single());
     }
 
-    /// <summary>How many route lookups (EVALSHA/EVAL) Redis has answered; a NOSCRIPT miss before its EVAL is not one.</summary>
+    /// <summary>How many route lookups (EVALSHA_RO/EVAL_RO, or EVALSHA/EVAL) Redis has answered; a NOSCRIPT miss before its EVAL is not one.</summary>
     internal static async Task<long> LookupCountAsync(RedisServer server)
     {
         var stats = await server.CliAsync("INFO", "commandstats");
         long total = 0;
         foreach (var line in stats.Split('\n'))
         {
-            if (line.StartsWith("cmdstat_evalsha:") || line.StartsWith("cmdstat_eval:"))
+            if (line.StartsWith("cmdstat_evalsha:") || line.StartsWith("cmdstat_eval:") || line.StartsWith("cmdstat_evalsha_ro:") || line.StartsWith("cmdstat_eval_ro:"))
             {
                 // cmdstat_evalsha:calls=N,usec=…,rejected_calls=R,failed_calls=F
                 var fields = line.Split(':')[1].Split(',').Select(f => f.Split('=')).ToDictionary(f => f[0], f => (long)double.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture));

@@ -36,7 +36,7 @@ public class RouteCacheTtlTests(RedisFixture redis) : IClassFixture<RedisFixture
         await redis.Server.CliAsync("CONFIG", "SET", "notify-keyspace-events", "");
         try
         {
-            await using var router = await RouterHost.StartAsync(redis.Server, "Entrance:CacheTtl=00:00:02", "Entrance:NotifiedCacheTtl=00:00:40");
+            await using var router = await RouterHost.StartAsync(redis.Server, "Entrance:CacheTtl=00:00:02", "Entrance:ClientTracking=false", "Entrance:NotifiedCacheTtl=00:00:40");
             var listener = Listener(router);
             await RouterHost.WaitForSubscriberAsync(redis.Server);
             await ChecksAsync(listener, 1);
@@ -60,7 +60,7 @@ public class RouteCacheTtlTests(RedisFixture redis) : IClassFixture<RedisFixture
         {
             await using var backend = await TestBackend.StartAsync("b1");
             await using var router = await RouterHost.StartAsync(redis.Server, b => b.Services.AddSingleton<TimeProvider>(time),
-                "Entrance:CacheTtl=00:00:02", "Entrance:NotifiedCacheTtl=00:00:40");
+                "Entrance:CacheTtl=00:00:02", "Entrance:NotifiedCacheTtl=00:00:40", "Entrance:ClientTracking=false");
             var listener = Listener(router);
             var cache = router.Service<RouteCache>();
             await ChecksAsync(listener, 1);
