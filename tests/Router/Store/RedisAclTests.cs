@@ -35,7 +35,7 @@ public class RedisAclTests : IAsyncLifetime
         var deadPort = FreePort.Next();
         await redis.CliAsync("SADD", "entrance:backends:dead.example.com", $"http://127.0.0.1:{deadPort}");
 
-        await using var router = await RouterHost.StartAsync($"{redis.Configuration},user=entrance-router,password=pw", "Entrance:CacheTtl=00:00:30");
+        await using var router = await RouterHost.StartAsync($"{redis.Configuration},user=entrance-router,password=pw", "Entrance:CacheTtl=00:00:30", "Entrance:Fleet:Enabled=true");
 
         Assert.Equal("old", await router.GetBodyAsync("acl.example.com"));
         Assert.Equal("old", await router.GetBodyAsync("hip.example.com"));
