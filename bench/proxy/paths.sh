@@ -4,7 +4,7 @@
 #   paths:  pathK.bench.local, a host route plus path routes /api, /api/v2 (strip_prefix 1), /static, /api/v2/admin,
 #           GET /api/v2/orders (the longest-prefix match walks the other prefixes first, then strips)
 # Prints req/s per round, the median paths/plain ratio, and Redis round trips (script runs) and commands per request.
-# Usage: [ROUNDS=3] bench/proxy/paths.sh [duration=10s] [connections=64] [threads=2] [hosts=1000]
+# Usage: [ROUNDS=3] [STICKY=1] bench/proxy/paths.sh [duration=10s] [connections=64] [threads=2] [hosts=1000]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$root/deploy/local/common.sh"
@@ -46,6 +46,8 @@ for k in $(seq "$hosts"); do
     echo "SADD entrance:paths:path$k.bench.local $p"
   done
   echo "HSET entrance:host:path$k.bench.local/api/v2 strip_prefix 1"
+  # STICKY=1: sticky sessions on the path hosts too (wrk sends no cookie, so every answer sets one: the costly case).
+  if [ "${STICKY:-0}" = 1 ]; then echo "HSET entrance:host:path$k.bench.local sticky 1"; fi
 done | redis-cli -p "$redis_port" --pipe >/dev/null
 
 dotnet build "$root/src/Router/Entrance.Router.csproj" -c Release -v quiet -nologo >/dev/null
