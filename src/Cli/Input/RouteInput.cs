@@ -96,31 +96,12 @@ public static class RouteInput
     {
         ttl = default;
         error = $"invalid TTL \"{raw}\": write a duration more than 0 and at most 24h, as in 30s, 500ms, 2m";
-        if (string.IsNullOrEmpty(raw))
+        if (!SettingDuration.TryParse(raw, out var parsed) || parsed <= TimeSpan.Zero || parsed > MaxTtl)
         {
             return false;
         }
 
-        var unitAt = raw.AsSpan().IndexOfAnyExceptInRange('0', '9');
-        if (unitAt <= 0 || !long.TryParse(raw.AsSpan(0, unitAt), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
-        {
-            return false;
-        }
-
-        var ms = raw[unitAt..] switch
-        {
-            "ms" => n,
-            "s" => n * 1000,
-            "m" => n * 60_000,
-            "h" => n * 3_600_000,
-            _ => -1,
-        };
-        if (ms <= 0 || n > MaxTtl.TotalMilliseconds || ms > MaxTtl.TotalMilliseconds)
-        {
-            return false;
-        }
-
-        ttl = TimeSpan.FromMilliseconds(ms);
+        ttl = parsed;
         error = string.Empty;
         return true;
     }

@@ -28,29 +28,9 @@ public static class ForwardingSettings
         _ => null,
     };
 
-    /// <summary>A positive duration: <c>250ms</c>, <c>5s</c>, <c>1m</c>, <c>1h</c>, <c>1d</c> (decimals allowed: <c>1.5s</c>).</summary>
-    public static bool TryParseDuration(string text, out TimeSpan duration)
-    {
-        duration = default;
-        var s = text.Trim();
-        var unitMs = s.EndsWith("ms", StringComparison.OrdinalIgnoreCase) ? 1.0
-            : s.Length == 0 ? 0
-            : char.ToLowerInvariant(s[^1]) switch { 's' => 1000.0, 'm' => 60_000.0, 'h' => 3_600_000.0, 'd' => 86_400_000.0, _ => 0 };
-        var number = unitMs == 0 ? ReadOnlySpan<char>.Empty : s.AsSpan(0, s.Length - (unitMs == 1.0 ? 2 : 1));
-        if (number.IsEmpty || !double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
-        {
-            return false;
-        }
-
-        var ms = value * unitMs;
-        if (!(ms >= 1) || ms > MaxDuration.TotalMilliseconds)
-        {
-            return false;
-        }
-
-        duration = TimeSpan.FromMilliseconds(ms);
-        return true;
-    }
+    /// <summary>A positive duration (<see cref="SettingDuration"/>): <c>250ms</c>, <c>5s</c>, <c>1m</c>, <c>1h</c>, <c>1d</c>.</summary>
+    public static bool TryParseDuration(string text, out TimeSpan duration) =>
+        SettingDuration.TryParse(text, out duration) && duration >= TimeSpan.FromMilliseconds(1) && duration <= MaxDuration;
 
     /// <summary>A byte count: <c>1048576</c>, <c>512k</c>, <c>10m</c>, <c>1g</c> (1024-based); 0 means no limit.</summary>
     public static bool TryParseSize(string text, out long bytes)

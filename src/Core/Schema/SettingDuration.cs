@@ -2,24 +2,36 @@ using System.Globalization;
 
 namespace Entrance.Core.Schema;
 
-/// <summary>Durations in route settings, written like <c>5s</c>, <c>250ms</c>, <c>1m</c> (also <c>h</c>): one number, one unit.</summary>
+/// <summary>
+/// Every duration Entrance stores or takes (route and TCP settings, health checks, registration TTLs): one number
+/// (decimals allowed) and a unit, <c>ms</c>, <c>s</c>, <c>m</c>, <c>h</c> or <c>d</c>, case-insensitive, from 0 to one
+/// day. Callers add their own bounds (most refuse 0).
+/// </summary>
 public static class SettingDuration
 {
+    public static readonly TimeSpan Max = TimeSpan.FromDays(1);
+
     public static bool TryParse(string? text, out TimeSpan value)
     {
         value = default;
-        if (string.IsNullOrEmpty(text))
+        var s = text.AsSpan().Trim();
+        if (s.Length < 2)
         {
             return false;
         }
 
-        var (digits, unitMs) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 1d)
-            : text.EndsWith('s') ? (text[..^1], 1_000d)
-            : text.EndsWith('m') ? (text[..^1], 60_000d)
-            : text.EndsWith('h') ? (text[..^1], 3_600_000d)
-            : (string.Empty, 0d);
-        if (digits.Length == 0 || !double.TryParse(digits, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number)
-            || double.IsNaN(number) || number * unitMs > TimeSpan.FromDays(1).TotalMilliseconds)
+        var unitLength = s.EndsWith("ms", StringComparison.OrdinalIgnoreCase) ? 2 : 1;
+        var unitMs = unitLength == 2 ? 1d : char.ToLowerInvariant(s[^1]) switch
+        {
+            's' => 1_000d,
+            'm' => 60_000d,
+            'h' => 3_600_000d,
+            'd' => 86_400_000d,
+            _ => 0d,
+        };
+        var digits = unitMs == 0 ? ReadOnlySpan<char>.Empty : s[..^unitLength];
+        if (digits.IsEmpty || !double.TryParse(digits, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number)
+            || double.IsNaN(number) || number * unitMs > Max.TotalMilliseconds)
         {
             return false;
         }

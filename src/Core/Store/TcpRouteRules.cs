@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Entrance.Core.Schema;
 
 namespace Entrance.Core.Store;
 
@@ -148,19 +149,8 @@ public static class TcpRouteRules
         return errors;
     }
 
-    /// <summary><c>250ms</c>, <c>5s</c>, <c>1m</c>, <c>1h</c>: a positive whole number and a unit, as the HTTP settings write durations.</summary>
-    public static bool IsDuration(string value)
-    {
-        var digits = 0;
-        while (digits < value.Length && char.IsAsciiDigit(value[digits]))
-        {
-            digits++;
-        }
-
-        var unit = value.AsSpan(digits);
-        return digits is > 0 and <= 9 && long.Parse(value.AsSpan(0, digits), CultureInfo.InvariantCulture) > 0
-            && (unit is "ms" or "s" or "m" or "h");
-    }
+    /// <summary>A positive duration as every setting writes one (<see cref="SettingDuration"/>): <c>250ms</c>, <c>5s</c>, <c>1m</c>.</summary>
+    public static bool IsDuration(string value) => SettingDuration.TryParse(value, out var d) && d > TimeSpan.Zero;
 
     private static bool IsIPv4(string host) => host.Length > 0 && host.All(c => char.IsAsciiDigit(c) || c == '.') && host.Count(c => c == '.') == 3;
 

@@ -75,25 +75,6 @@ public sealed record TcpRouteSettings(
         return new TcpRouteSettings(balancing, proxy, idle, connect, max, problems);
     }
 
-    /// <summary>Durations as the schema writes them: <c>250ms</c>, <c>5s</c>, <c>1m</c>, <c>1h</c>; a bare number is seconds.</summary>
-    public static bool TryParseDuration(string text, out TimeSpan value)
-    {
-        text = text.Trim().ToLowerInvariant();
-        var (number, unit) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 1.0)
-            : text.EndsWith('s') ? (text[..^1], 1000.0)
-            : text.EndsWith('m') ? (text[..^1], 60_000.0)
-            : text.EndsWith('h') ? (text[..^1], 3_600_000.0)
-            : (text, 1000.0);
-        if (double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n) && n >= 0 && n * unit < int.MaxValue)
-        {
-            value = TimeSpan.FromMilliseconds(n * unit);
-            return true;
-        }
-
-        value = default;
-        return false;
-    }
-
     private static TimeSpan Duration(IReadOnlyDictionary<string, string> fields, string field, TimeSpan fallback, bool allowZero, List<string> problems)
     {
         if (!fields.TryGetValue(field, out var text))
@@ -101,7 +82,8 @@ public sealed record TcpRouteSettings(
             return fallback;
         }
 
-        return TryParseDuration(text, out var value) && (allowZero || value > TimeSpan.Zero)
+        var value = TimeSpan.Zero;
+        return (text.Trim() == "0" || SettingDuration.TryParse(text, out value)) && (allowZero || value > TimeSpan.Zero)
             ? value
             : Problem(problems, $"{field} '{text}' is not a duration like 250ms, 5s or 1m", fallback);
     }
