@@ -161,7 +161,7 @@ internal static class CertCommands
                 rows.Add(["problem", view.Problem + " (routers serve their default certificate instead)"]);
             }
 
-            WriteRows(ctx, rows);
+            Tables.WriteFields(ctx, rows);
             return ExitCodes.Ok;
         });
         return command;
@@ -201,19 +201,5 @@ internal static class CertCommands
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    internal static void WriteRows(CliContext ctx, List<string[]> rows)
-    {
-        if (ctx.DataFormat == OutputFormat.Table)
-        {
-            Tables.Write(ctx, ["FIELD", "VALUE"], rows);
-            return;
-        }
-
-        foreach (var row in rows)
-        {
-            ctx.Out.WriteLine($"{row[0]}\t{row[1]}");
-        }
     }
 }

@@ -31,6 +31,9 @@ public static class Tables
         }
     }
 
+    /// <summary>A <c>show</c> command's field/value rows: a two-column table on a terminal, <c>field\tvalue</c> lines otherwise.</summary>
+    public static void WriteFields(CliContext ctx, IEnumerable<string[]> rows) => Write(ctx, ["FIELD", "VALUE"], rows);
+
     /// <summary>A Spectre console bound to the given writer (not the process' Console), so tests see its output.</summary>
     public static IAnsiConsole Console(TextWriter writer, bool isTerminal) => AnsiConsole.Create(new AnsiConsoleSettings
     {

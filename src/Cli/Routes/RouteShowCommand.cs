@@ -115,17 +115,7 @@ internal static class RouteShowCommand
             RouteShowPaths.AddRows(rows, record, now);
 
             rows.Add(["certificate", certificate.Describe(now)]);
-            if (ctx.DataFormat == OutputFormat.Table)
-            {
-                Tables.Write(ctx, ["FIELD", "VALUE"], rows);
-            }
-            else
-            {
-                foreach (var row in rows)
-                {
-                    ctx.Out.WriteLine($"{row[0]}\t{row[1]}");
-                }
-            }
+            Tables.WriteFields(ctx, rows);
 
             return ExitCodes.Ok;
         });

@@ -263,17 +263,7 @@ internal static class TcpCommands
             }
 
             rows.AddRange(view.Backends.Select(b => new[] { "backend", dead.TryGetValue(b, out var until) ? $"{b}  DEAD until {Tables.Expiry(until, now)}" : b }));
-            if (ctx.DataFormat == OutputFormat.Table)
-            {
-                Tables.Write(ctx, ["FIELD", "VALUE"], rows);
-            }
-            else
-            {
-                foreach (var row in rows)
-                {
-                    ctx.Out.WriteLine($"{row[0]}\t{row[1]}");
-                }
-            }
+            Tables.WriteFields(ctx, rows);
 
             return ExitCodes.Ok;
         });
