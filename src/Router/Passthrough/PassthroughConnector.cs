@@ -5,6 +5,7 @@ using Entrance.Core.Schema;
 using Entrance.Core.Store;
 using Entrance.Router.Configuration;
 using Entrance.Router.DeadBackends;
+using Entrance.Router.Proxy;
 using Entrance.Router.Routing;
 using Microsoft.Extensions.Options;
 
@@ -60,25 +61,14 @@ public sealed class PassthroughConnector(RouteCache routes, DeadBackendReporter 
                 continue;
             }
 
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-            timer.CancelAfter(_connectTimeout);
             try
             {
-                await socket.ConnectAsync(endpoint, timer.Token).ConfigureAwait(false);
-                return (socket, backend);
+                return (await BackendConnect.ConnectSocketAsync(endpoint, _connectTimeout, cancellation).ConfigureAwait(false), backend);
             }
-            catch (Exception ex) when (ex is SocketException or OperationCanceledException && !cancellation.IsCancellationRequested)
+            catch (Exception ex) when (ex is SocketException or TimeoutException)
             {
-                socket.Dispose();
-                var timedOut = ex is OperationCanceledException;
                 logger.LogDebug("Passthrough to {Backend} of {Route} failed: {Reason}", backend.Url, route.Record.RouteName, ex.Message);
-                deadBackends.Report(route, backend, timedOut ? DeadReason.ConnectTimeout : DeadReason.ConnectFailure);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
+                deadBackends.Report(route, backend, ex is TimeoutException ? DeadReason.ConnectTimeout : DeadReason.ConnectFailure);
             }
         }
 

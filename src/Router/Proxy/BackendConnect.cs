@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 
 namespace Entrance.Router.Proxy;
@@ -16,18 +17,29 @@ public static class BackendConnect
     public static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, TimeSpan defaultTimeout, CancellationToken cancellationToken)
     {
         var timeout = context.InitialRequestMessage.Options.TryGetValue(TimeoutOption, out var t) ? t : defaultTimeout;
+        return new NetworkStream(await ConnectSocketAsync(context.DnsEndPoint, timeout, cancellationToken).ConfigureAwait(false), ownsSocket: true);
+    }
+
+    /// <summary>
+    /// A connected socket (no Nagle) to <paramref name="endpoint"/>, for HTTP, TCP routes and TLS passthrough alike: a
+    /// <see cref="TimeoutException"/> once <paramref name="timeout"/> passed, an <see cref="OperationCanceledException"/>
+    /// when <paramref name="cancellationToken"/> fired, a <see cref="SocketException"/> when refused; the socket is
+    /// disposed on every failure.
+    /// </summary>
+    public static async ValueTask<Socket> ConnectSocketAsync(EndPoint endpoint, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         using var timer = new CancellationTokenSource(timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         try
         {
-            await socket.ConnectAsync(context.DnsEndPoint, linked.Token).ConfigureAwait(false);
-            return new NetworkStream(socket, ownsSocket: true);
+            await socket.ConnectAsync(endpoint, linked.Token).ConfigureAwait(false);
+            return socket;
         }
         catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             socket.Dispose();
-            throw new TimeoutException($"Connecting to {context.DnsEndPoint.Host}:{context.DnsEndPoint.Port} took longer than {timeout.TotalMilliseconds:0} ms");
+            throw new TimeoutException($"Connecting to {endpoint} took longer than {timeout.TotalMilliseconds:0} ms");
         }
         catch
         {

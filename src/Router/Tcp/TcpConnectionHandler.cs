@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Entrance.Core.Store;
 using Entrance.Router.AccessLog;
 using Entrance.Router.Configuration;
+using Entrance.Router.Proxy;
 using Entrance.Router.ProxyProtocol;
 using Microsoft.Extensions.Options;
 
@@ -138,30 +139,19 @@ public sealed class TcpConnectionHandler(
     {
         foreach (var backend in entry.Order(time.GetUtcNow().ToUnixTimeMilliseconds()))
         {
-            var socket = new Socket(backend.EndPoint is IPEndPoint ip ? ip.AddressFamily : AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
-            if (backend.EndPoint is DnsEndPoint)
-            {
-                socket.DualMode = true;
-            }
-
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-            timeout.CancelAfter(entry.Settings.ConnectTimeout);
             try
             {
-                await socket.ConnectAsync(backend.EndPoint, timeout.Token).ConfigureAwait(false);
-                socket.NoDelay = true;
-                return (backend, socket);
+                return (backend, await BackendConnect.ConnectSocketAsync(backend.EndPoint, entry.Settings.ConnectTimeout, stopping).ConfigureAwait(false));
             }
-            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            catch (Exception ex) when (ex is SocketException or TimeoutException or OperationCanceledException)
             {
-                socket.Dispose();
                 if (stopping.IsCancellationRequested)
                 {
                     return (null, null);
                 }
 
                 logger.LogWarning("TCP route {Port}: cannot connect to {Backend} ({Reason}); marked dead for {Ttl}",
-                    entry.State.Port, backend.Address, ex is OperationCanceledException ? "connect timeout" : ex.Message, _deadTtl);
+                    entry.State.Port, backend.Address, ex is TimeoutException ? "connect timeout" : ex.Message, _deadTtl);
                 metrics.ConnectFailed(route);
                 MarkDead(entry, backend);
             }
