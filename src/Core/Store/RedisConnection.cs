@@ -135,6 +135,10 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
     public static string? Problem(string configuration, RedisClientSettings? settings = null) =>
         TryParse(configuration, out var problem) is null ? problem : settings?.Problem();
 
+    /// <summary>The endpoints a configuration string or URL names, sorted, without user, password or options; empty when it cannot be parsed.</summary>
+    public static IReadOnlyList<string> Endpoints(string configuration) =>
+        TryParse(configuration, out _) is { } options ? [.. options.EndPoints.Select(e => e.ToString() ?? string.Empty).Order(StringComparer.Ordinal)] : [];
+
     public void Dispose() => Multiplexer.Dispose();
 
     public ValueTask DisposeAsync() => Multiplexer.DisposeAsync();

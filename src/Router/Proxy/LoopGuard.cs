@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Entrance.Core.Store;
 using Entrance.Hosting.Startup;
 
 namespace Entrance.Router.Proxy;
@@ -40,7 +41,7 @@ public sealed class LoopGuard
         {
             // Endpoints and prefix only: the password and other options never leave the router, not even hashed.
             var redis = configuration["Entrance:Redis"] ?? "localhost:6379";
-            var endpoints = string.Join(',', redis.Split(',', StringSplitOptions.TrimEntries).Where(p => p.Length > 0 && !p.Contains('=')).Order(StringComparer.Ordinal));
+            var endpoints = string.Join(',', RedisConnection.Endpoints(redis)); // a redis:// URL carries its password too
             var hash = SHA256.HashData(Encoding.UTF8.GetBytes(endpoints + "|" + configuration["Entrance:KeyPrefix"]));
             return new LoopGuard("entrance-" + Convert.ToHexStringLower(hash.AsSpan(0, 6)));
         }

@@ -89,6 +89,7 @@ public class LoopGuardTests(RedisFixture redis) : IClassFixture<RedisFixture>
             LoopGuard.From(new ConfigurationBuilder().AddInMemoryCollection([new("Entrance:Redis", redis), new("Entrance:KeyPrefix", prefix)]).Build()).FleetId;
 
         Assert.Equal(Id("r1:6379,password=a", ""), Id("r1:6379,password=b", ""));
+        Assert.Equal(Id("redis://user:a@r1:6379", ""), Id("redis://user:b@r1:6379", "")); // a URL's password is left out too
         Assert.NotEqual(Id("r1:6379", ""), Id("r2:6379", ""));
         Assert.NotEqual(Id("r1:6379", ""), Id("r1:6379", "edge:"));
     }
