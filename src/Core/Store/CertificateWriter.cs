@@ -64,13 +64,7 @@ public sealed class CertificateWriter(RedisConnection redis)
     {
         var result = await RedisScript.RemoveCertificate.EvaluateAsync(redis.Db, [keys.Certificate(name), keys.CertificateOwners, keys.ChangedChannel],
             [name, requiredOwner ?? string.Empty]).ConfigureAwait(false);
-        var status = (string)result!;
-        return status switch
-        {
-            "removed" => RemoveResult.Removed,
-            "absent" => RemoveResult.NotFound,
-            _ => RemoveResult.OwnedBy(status["conflict:".Length..]),
-        };
+        return RemoveResult.FromScript((string)result!);
     }
 
     /// <summary>Every certificate name with an owner, and that owner (names written by hand have none).</summary>

@@ -20,4 +20,12 @@ public sealed record RemoveResult(RemoveOutcome Outcome, string? Owner = null)
     public static readonly RemoveResult NotFound = new(RemoveOutcome.NotFound);
 
     public static RemoveResult OwnedBy(string owner) => new(RemoveOutcome.Conflict, owner);
+
+    /// <summary>The answer of a remove script (remove-host, remove-cert, remove-tcp): <c>removed</c>, <c>absent</c> or <c>conflict:&lt;owner&gt;</c>.</summary>
+    internal static RemoveResult FromScript(string status) => status switch
+    {
+        "removed" => Removed,
+        "absent" => NotFound,
+        _ => OwnedBy(status["conflict:".Length..]),
+    };
 }

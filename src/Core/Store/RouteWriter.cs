@@ -85,13 +85,7 @@ public sealed class RouteWriter(RedisConnection redis)
             keys.Frontend(name), keys.HipacheDead(name), keys.ChangedChannel, keys.Paths(host), keys.Weights(name), keys.Expiry(name),
         ];
         var result = await RedisScript.RemoveHost.EvaluateAsync(redis.Db, k, [name, requiredOwner ?? string.Empty, includeHipache ? "1" : "0", prefix ?? string.Empty]).ConfigureAwait(false);
-        var status = (string)result!;
-        return status switch
-        {
-            "removed" => RemoveResult.Removed,
-            "absent" => RemoveResult.NotFound,
-            _ => RemoveResult.OwnedBy(status["conflict:".Length..]),
-        };
+        return RemoveResult.FromScript((string)result!);
     }
 
     /// <summary>Every route name with its owner.</summary>

@@ -63,12 +63,7 @@ public sealed class TcpRouteWriter(RedisConnection redis)
         var keys = redis.Keys;
         RedisKey[] k = [keys.TcpBackends(port), keys.TcpSettings(port), keys.TcpDead(port), keys.TcpOwners, keys.ChangedChannel];
         var status = (string)(await RedisScript.RemoveTcp.EvaluateAsync(redis.Db, k, [Port(port), requiredOwner ?? string.Empty]).ConfigureAwait(false))!;
-        return status switch
-        {
-            "removed" => RemoveResult.Removed,
-            "absent" => RemoveResult.NotFound,
-            _ => RemoveResult.OwnedBy(status!["conflict:".Length..]),
-        };
+        return RemoveResult.FromScript(status);
     }
 
     /// <summary>Every port with a TCP route (backends or settings), found by SCAN, ascending.</summary>
