@@ -33,7 +33,7 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
 
     public async Task<RouteRecord?> ResolveAsync(string host, CancellationToken cancellationToken = default)
     {
-        var candidates = HostName.Candidates(host);
+        var candidates = CandidatesFor(host);
         var keys = new RedisKey[candidates.Length * KeysPerCandidate];
         for (var i = 0; i < candidates.Length; i++)
         {
@@ -87,6 +87,9 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
 
         return result.IsNull ? null : Parse(candidates, keys, (RedisResult[])result!, now);
     }
+
+    /// <summary>The route names a lookup reads, in order (exact, wildcards longest first, catch-all).</summary>
+    private string[] CandidatesFor(string host) => HostName.Candidates(host);
 
     public async Task MarkDeadAsync(RouteRecord route, int index, long expiresAtUnixMs, CancellationToken cancellationToken = default)
     {
