@@ -1,7 +1,7 @@
 -- Entrance: set one route's backends and settings to exactly the given ones, atomically, with ownership.
 -- A reader never sees an empty or half-written set: additions and removals happen in one script run.
--- KEYS[1] backends SET, KEYS[2] settings HASH, KEYS[3] owners HASH, KEYS[4] changed channel (not a key; passed for clarity),
--- KEYS[5] paths SET of the host route name, KEYS[6] weights HASH, KEYS[7] expiry ZSET
+-- KEYS[1] backends SET, KEYS[2] settings HASH, KEYS[3] owners HASH,
+-- KEYS[4] paths SET of the host route name, KEYS[5] weights HASH, KEYS[6] expiry ZSET
 -- ARGV[1] route name, ARGV[2] owner (e.g. apply, syncer), ARGV[3] mode: claim | owned-only
 --   claim:      write unless another writer owns the name (hand-written names are taken over)
 --   owned-only: write only when the name is new or already ours (never touch hand-written or foreign names)
@@ -10,6 +10,8 @@
 -- ('': permanent; else every backend expires that long after now by Redis's TIME), then the backend URLs.
 -- Returns { status, added..., '|', removed..., '|', settings changed count }
 --   status: 'ok' | 'conflict:<current owner or manual>'
+-- The changed channel comes last in ARGV (a channel is not a key: in KEYS it would break Redis Cluster's one-slot rule).
+local channel = table.remove(ARGV) -- the changed channel
 local name, owner, mode = ARGV[1], ARGV[2], ARGV[3]
 local current = redis.call('HGET', KEYS[3], name)
 local exists = redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1
@@ -46,21 +48,21 @@ local extras_changed = false
 for url in pairs(wanted) do
   local w = weights[url]
   if w == nil or w == '1' then
-    if redis.call('HDEL', KEYS[6], url) == 1 then extras_changed = true end
-  elseif redis.call('HGET', KEYS[6], url) ~= w then
-    redis.call('HSET', KEYS[6], url, w); extras_changed = true
+    if redis.call('HDEL', KEYS[5], url) == 1 then extras_changed = true end
+  elseif redis.call('HGET', KEYS[5], url) ~= w then
+    redis.call('HSET', KEYS[5], url, w); extras_changed = true
   end
 end
-for _, url in ipairs(redis.call('HKEYS', KEYS[6])) do
-  if not wanted[url] then redis.call('HDEL', KEYS[6], url); extras_changed = true end
+for _, url in ipairs(redis.call('HKEYS', KEYS[5])) do
+  if not wanted[url] then redis.call('HDEL', KEYS[5], url); extras_changed = true end
 end
 if ttl ~= '' then
   local t = redis.call('TIME')
   local expires = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ttl)
-  redis.call('DEL', KEYS[7])
-  for url in pairs(wanted) do redis.call('ZADD', KEYS[7], expires, url) end
+  redis.call('DEL', KEYS[6])
+  for url in pairs(wanted) do redis.call('ZADD', KEYS[6], expires, url) end
   extras_changed = true
-elseif redis.call('DEL', KEYS[7]) == 1 then
+elseif redis.call('DEL', KEYS[6]) == 1 then
   extras_changed = true
 end
 local added, removed = {}, {}
@@ -73,13 +75,13 @@ end
 redis.call('HSET', KEYS[3], name, owner)
 if prefix ~= '' then
   if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then
-    if redis.call('SADD', KEYS[5], prefix) == 1 then extras_changed = true end
-  elseif redis.call('SREM', KEYS[5], prefix) == 1 then
+    if redis.call('SADD', KEYS[4], prefix) == 1 then extras_changed = true end
+  elseif redis.call('SREM', KEYS[4], prefix) == 1 then
     extras_changed = true
   end
 end
 if #added > 0 or #removed > 0 or settings_changed > 0 or extras_changed then
-  redis.call('PUBLISH', KEYS[4], name)
+  redis.call('PUBLISH', channel, name)
 end
 local result = { 'ok' }
 for _, u in ipairs(added) do table.insert(result, u) end

@@ -1,8 +1,10 @@
 -- Entrance: set one TCP route's backends and settings to exactly the given ones, atomically, with ownership.
--- KEYS[1] tcp backends SET, KEYS[2] tcp settings HASH, KEYS[3] tcp dead ZSET, KEYS[4] tcp-owners HASH, KEYS[5] changed channel
+-- KEYS[1] tcp backends SET, KEYS[2] tcp settings HASH, KEYS[3] tcp dead ZSET, KEYS[4] tcp-owners HASH
 -- ARGV[1] port, ARGV[2] owner (apply, syncer), ARGV[3] mode: claim | owned-only (as apply-host.lua)
 -- ARGV[4] settings count n, then n field/value pairs (an empty value deletes the field), then the backends (host:port).
 -- Returns { status, added..., '|', removed..., '|', settings changed count }; status 'ok' | 'conflict:<owner or manual>'
+-- The changed channel comes last in ARGV (a channel is not a key: in KEYS it would break Redis Cluster's one-slot rule).
+local channel = table.remove(ARGV) -- the changed channel
 local port, owner, mode = ARGV[1], ARGV[2], ARGV[3]
 local current = redis.call('HGET', KEYS[4], port)
 local exists = redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1
@@ -38,7 +40,7 @@ for _, backend in ipairs(redis.call('SMEMBERS', KEYS[1])) do
 end
 redis.call('HSET', KEYS[4], port, owner)
 if #added > 0 or #removed > 0 or settings_changed > 0 then
-  redis.call('PUBLISH', KEYS[5], 'tcp:' .. port)
+  redis.call('PUBLISH', channel, 'tcp:' .. port)
 end
 local result = { 'ok' }
 for _, b in ipairs(added) do table.insert(result, b) end

@@ -1,8 +1,10 @@
 -- Entrance: a person's edit of one TCP route (entrance tcp add / tcp remove <port> <backend>...), atomically.
--- KEYS[1] tcp backends SET, KEYS[2] tcp settings HASH, KEYS[3] tcp dead ZSET, KEYS[4] changed channel
+-- KEYS[1] tcp backends SET, KEYS[2] tcp settings HASH, KEYS[3] tcp dead ZSET
 -- ARGV[1] port, ARGV[2] 'add' | 'remove', ARGV[3] settings count n, then n field/value pairs (empty value deletes),
 -- then the backends (host:port) to add or remove (removed ones lose their dead marks too).
 -- Returns { changed backends..., '|', settings changed count, backends left }
+-- The changed channel comes last in ARGV (a channel is not a key: in KEYS it would break Redis Cluster's one-slot rule).
+local channel = table.remove(ARGV) -- the changed channel
 local port, op = ARGV[1], ARGV[2]
 local n = tonumber(ARGV[3])
 local settings_changed = 0
@@ -26,7 +28,7 @@ for i = 4 + 2 * n, #ARGV do
   end
 end
 if #changed > 0 or settings_changed > 0 then
-  redis.call('PUBLISH', KEYS[4], 'tcp:' .. port)
+  redis.call('PUBLISH', channel, 'tcp:' .. port)
 end
 table.insert(changed, '|')
 table.insert(changed, tostring(settings_changed))

@@ -1,8 +1,10 @@
 -- Entrance: copy one hipache frontend into the native schema (entrance migrate-hipache), atomically.
--- KEYS[1] backends SET, KEYS[2] hipache frontend LIST, KEYS[3] hipache dead SET, KEYS[4] native dead ZSET, KEYS[5] changed channel
+-- KEYS[1] backends SET, KEYS[2] hipache frontend LIST, KEYS[3] hipache dead SET, KEYS[4] native dead ZSET
 -- ARGV[1] route name, ARGV[2] now (unix ms), ARGV[3] '1' for a dry run
 -- The hipache keys stay (shadowed by the native set, a way back). Dead indexes become native dead marks with the same expiry.
 -- Returns { status, urls... }: status 'migrated' | 'would-migrate' | 'native-exists' | 'no-backends'
+-- The changed channel comes last in ARGV (a channel is not a key: in KEYS it would break Redis Cluster's one-slot rule).
+local channel = table.remove(ARGV) -- the changed channel
 if redis.call('EXISTS', KEYS[1]) == 1 then return { 'native-exists' } end
 local urls = redis.call('LRANGE', KEYS[2], 1, -1)
 if #urls == 0 then return { 'no-backends' } end
@@ -22,5 +24,5 @@ if pttl ~= -2 then
     if u then redis.call('ZADD', KEYS[4], expiry, u) end
   end
 end
-redis.call('PUBLISH', KEYS[5], ARGV[1])
+redis.call('PUBLISH', channel, ARGV[1])
 return result

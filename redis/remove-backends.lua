@@ -1,11 +1,13 @@
 -- Entrance: remove some backends of one route name (entrance route remove <host> <url>...), atomically.
--- KEYS[1] backends SET, KEYS[2] native dead ZSET, KEYS[3] hipache frontend LIST, KEYS[4] hipache dead SET, KEYS[5] changed channel,
--- KEYS[6] paths SET of the host route name, KEYS[7] weights HASH, KEYS[8] expiry ZSET, KEYS[9] settings HASH
+-- KEYS[1] backends SET, KEYS[2] native dead ZSET, KEYS[3] hipache frontend LIST, KEYS[4] hipache dead SET,
+-- KEYS[5] paths SET of the host route name, KEYS[6] weights HASH, KEYS[7] expiry ZSET, KEYS[8] settings HASH
 -- ARGV[1] route name, ARGV[2] path prefix ('' for a host route), ARGV[3..] backend URLs
 -- The URLs leave the native set, their dead marks, weights and expiry go, and they leave the hipache list (its
 -- identifier, element 0, stays). hipache dead marks are list indexes, which shift when the list changes, so they are
 -- dropped with it. A path route left with no backends and no settings leaves its host's paths SET.
 -- Returns { removed..., '|', native backends left, hipache backends left }
+-- The changed channel comes last in ARGV (a channel is not a key: in KEYS it would break Redis Cluster's one-slot rule).
+local channel = table.remove(ARGV) -- the changed channel
 local name, prefix = ARGV[1], ARGV[2]
 local drop, removed, seen = {}, {}, {}
 for i = 3, #ARGV do drop[ARGV[i]] = true end
@@ -13,8 +15,8 @@ for i = 3, #ARGV do
   local u = ARGV[i]
   if redis.call('SREM', KEYS[1], u) == 1 and not seen[u] then table.insert(removed, u); seen[u] = true end
   redis.call('ZREM', KEYS[2], u)
-  redis.call('HDEL', KEYS[7], u)
-  redis.call('ZREM', KEYS[8], u)
+  redis.call('HDEL', KEYS[6], u)
+  redis.call('ZREM', KEYS[7], u)
 end
 local frontend = redis.call('LRANGE', KEYS[3], 0, -1)
 if #frontend > 1 then
@@ -33,10 +35,10 @@ if #frontend > 1 then
     redis.call('RPUSH', KEYS[3], unpack(kept))
   end
 end
-if prefix ~= '' and redis.call('EXISTS', KEYS[1]) == 0 and redis.call('EXISTS', KEYS[9]) == 0 then
-  redis.call('SREM', KEYS[6], prefix)
+if prefix ~= '' and redis.call('EXISTS', KEYS[1]) == 0 and redis.call('EXISTS', KEYS[8]) == 0 then
+  redis.call('SREM', KEYS[5], prefix)
 end
-if #removed > 0 then redis.call('PUBLISH', KEYS[5], name) end
+if #removed > 0 then redis.call('PUBLISH', channel, name) end
 table.insert(removed, '|')
 table.insert(removed, redis.call('SCARD', KEYS[1]))
 local llen = redis.call('LLEN', KEYS[3])

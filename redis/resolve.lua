@@ -4,8 +4,13 @@
 --   paths SET (prefixes routed under this name), weights HASH, expiry ZSET
 -- ARGV[1]: now, unix milliseconds (native dead marks scored at or below it have expired)
 -- ARGV[2]: the key prefix; the keys of a matched name's path routes (<name>/<prefix>) are built from it here, since
---          they are known only once the paths SET is read (not cluster-safe, like the rest of the schema)
--- ARGV[3..]: the candidate route names, in KEYS order
+--          they are known only once the paths SET is read
+-- ARGV[3]: '' on one node; 'cluster' on a Redis Cluster, where keys carry the host as hash tag ({<name>}<prefix>, the
+--          same slot as the name's own keys) and each candidate is resolved apart, on its own node: KEYS are then one
+--          candidate's six native keys (backends, settings, native dead, paths, weights, expiry; no hipache keys, which
+--          live in other slots and are read by the caller), and the answer is the native route, or else
+--          { 'rest', 1, {}, settings, {}, -1, weights, expiry, paths, declared (1/0) } for the caller to combine
+-- ARGV[4..]: the candidate route names, in KEYS order
 -- Returns nil when nothing matches, else:
 --   { schema, candidate (1-based), urls, settings (flat field/value), dead, dead_pttl, weights, expiry, paths }
 --   native:  urls = SMEMBERS, dead = { url, expiry_ms, ... } still in force
@@ -15,6 +20,8 @@
 --   paths = { { prefix, urls, settings, dead, weights, expiry }, ... } for each listed prefix with backends
 local now = ARGV[1]
 local redis_now = nil
+local tag_open, tag_close = '', ''
+if ARGV[3] == 'cluster' then tag_open, tag_close = '{', '}' end
 
 local function expiry(key)
   local raw = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
@@ -41,7 +48,7 @@ end
 local function paths(key, name)
   local found = {}
   for _, prefix in ipairs(redis.call('SMEMBERS', key)) do
-    local route = name .. prefix
+    local route = tag_open .. name .. tag_close .. prefix
     local urls = redis.call('SMEMBERS', ARGV[2] .. 'entrance:backends:' .. route)
     if #urls > 0 then
       table.insert(found, { prefix, urls, redis.call('HGETALL', ARGV[2] .. 'entrance:host:' .. route),
@@ -52,23 +59,35 @@ local function paths(key, name)
   return found
 end
 
+if ARGV[3] == 'cluster' then
+  local name = ARGV[4]
+  local urls = redis.call('SMEMBERS', KEYS[1])
+  local settings = redis.call('HGETALL', KEYS[2])
+  if #urls > 0 then
+    return { 'native', 1, urls, settings, redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. now, '+inf', 'WITHSCORES'), -1,
+             redis.call('HGETALL', KEYS[5]), expiry(KEYS[6]), paths(KEYS[4], name) }
+  end
+  local declared = (#settings > 0 or redis.call('EXISTS', KEYS[4]) == 1) and 1 or 0
+  return { 'rest', 1, {}, settings, {}, -1, redis.call('HGETALL', KEYS[5]), expiry(KEYS[6]), paths(KEYS[4], name), declared }
+end
+
 for i = 1, #KEYS, 8 do
   local candidate = (i - 1) / 8 + 1
   local urls = redis.call('SMEMBERS', KEYS[i])
   if #urls > 0 then
     return { 'native', candidate, urls, redis.call('HGETALL', KEYS[i + 1]),
              redis.call('ZRANGEBYSCORE', KEYS[i + 2], '(' .. now, '+inf', 'WITHSCORES'), -1,
-             redis.call('HGETALL', KEYS[i + 6]), expiry(KEYS[i + 7]), paths(KEYS[i + 5], ARGV[2 + candidate]) }
+             redis.call('HGETALL', KEYS[i + 6]), expiry(KEYS[i + 7]), paths(KEYS[i + 5], ARGV[3 + candidate]) }
   end
   local frontend = redis.call('LRANGE', KEYS[i + 3], 0, -1)
   if #frontend > 0 then
     return { 'hipache', candidate, frontend, redis.call('HGETALL', KEYS[i + 1]),
              redis.call('SMEMBERS', KEYS[i + 4]), redis.call('PTTL', KEYS[i + 4]),
-             redis.call('HGETALL', KEYS[i + 6]), expiry(KEYS[i + 7]), paths(KEYS[i + 5], ARGV[2 + candidate]) }
+             redis.call('HGETALL', KEYS[i + 6]), expiry(KEYS[i + 7]), paths(KEYS[i + 5], ARGV[3 + candidate]) }
   end
   if redis.call('EXISTS', KEYS[i + 1]) == 1 or redis.call('EXISTS', KEYS[i + 5]) == 1 then
     return { 'declared', candidate, {}, redis.call('HGETALL', KEYS[i + 1]), {}, -1, {}, {},
-             paths(KEYS[i + 5], ARGV[2 + candidate]) }
+             paths(KEYS[i + 5], ARGV[3 + candidate]) }
   end
 end
 return false

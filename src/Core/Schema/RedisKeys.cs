@@ -75,6 +75,12 @@ public sealed class RedisKeys
     /// <summary><c>1</c>: TLS connections for this host are relayed undecrypted to its backends, chosen by SNI (issue 16).</summary>
     public const string PassthroughField = "passthrough";
 
+    public const string OwnersPart = "entrance:owners:";
+    public const string TcpOwnersPart = "entrance:tcp-owners:";
+    public const string CertificateOwnersPart = "entrance:cert-owners:";
+
+    private volatile bool _hashTags;
+
     public RedisKeys(string? prefix = null)
     {
         Prefix = prefix ?? string.Empty;
@@ -93,17 +99,73 @@ public sealed class RedisKeys
     /// <summary>STRING holding the id of the router that runs fleet-wide work (health checks, expiry cleanup), with a PX lease.</summary>
     public string FleetLease { get; }
 
-    public string Paths(string routeName) => Prefix + PathsPart + routeName;
+    /// <summary>
+    /// Redis Cluster layout (docs/redis-schema.md, "Redis Cluster"): Entrance's native keys carry a hash tag, the host
+    /// part of the route name (<c>entrance:backends:{app.example.com}/api</c>), so every key of a host and of its path
+    /// routes shares one slot and a script can read or write them together; owner records become per-host hashes.
+    /// hipache's keys never get a tag. Set by <c>RedisConnection</c> once it sees a cluster; a single node keeps the
+    /// plain names (existing data).
+    /// </summary>
+    public bool HashTags
+    {
+        get => _hashTags;
+        internal set => _hashTags = value;
+    }
 
-    public string Weights(string routeName) => Prefix + WeightsPart + routeName;
+    public string Paths(string routeName) => Prefix + PathsPart + Tagged(routeName);
 
-    public string Expiry(string routeName) => Prefix + ExpiryPart + routeName;
+    public string Weights(string routeName) => Prefix + WeightsPart + Tagged(routeName);
 
-    public string TcpBackends(int port) => Prefix + TcpBackendsPart + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public string Expiry(string routeName) => Prefix + ExpiryPart + Tagged(routeName);
 
-    public string TcpSettings(int port) => Prefix + TcpSettingsPart + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public string TcpBackends(int port) => Prefix + TcpBackendsPart + Tagged(PortText(port));
 
-    public string TcpDead(int port) => Prefix + TcpDeadPart + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public string TcpSettings(int port) => Prefix + TcpSettingsPart + Tagged(PortText(port));
+
+    public string TcpDead(int port) => Prefix + TcpDeadPart + Tagged(PortText(port));
+
+    /// <summary>The owner record of a route name: the one <see cref="Owners"/> hash, or with hash tags the host's own hash (same field).</summary>
+    public string OwnersOf(string routeName) => HashTags ? Prefix + OwnersPart + Tagged(RoutePathHost(routeName)) : Owners;
+
+    /// <summary>The owner record of a TCP port (field: the port).</summary>
+    public string TcpOwnersOf(int port) => HashTags ? Prefix + TcpOwnersPart + Tagged(PortText(port)) : TcpOwners;
+
+    /// <summary>The owner record of a certificate name (field: the name).</summary>
+    public string CertificateOwnersOf(string name) => HashTags ? Prefix + CertificateOwnersPart + Tagged(name) : CertificateOwners;
+
+    /// <summary>
+    /// A hipache key (<c>frontend:</c>, <c>dead:</c>) as a script over a route's native keys gets it: as it is on one node;
+    /// with hash tags (another slot) a key of the route's own slot that is never written, so the script sees no hipache
+    /// data and the caller handles the hipache side apart.
+    /// </summary>
+    public string HipacheInSlot(string hipacheKey, string routeName) => HashTags ? Prefix + "entrance:none:" + Tagged(routeName) : hipacheKey;
+
+    /// <summary>A name as it appears in a key: as it is, or with hash tags its host part in braces (<c>{host}/api</c>).</summary>
+    public string Tagged(string name)
+    {
+        if (!HashTags)
+        {
+            return name;
+        }
+
+        var slash = name.IndexOf('/');
+        return slash < 0 ? "{" + name + "}" : "{" + name[..slash] + "}" + name[slash..];
+    }
+
+    /// <summary>The name in a key's tail: <c>{host}/api</c> → <c>host/api</c> (hipache keys and single-node keys have no braces).</summary>
+    public static string Untagged(ReadOnlySpan<char> tail)
+    {
+        if (tail.Length > 1 && tail[0] == '{' && tail.IndexOf('}') is var close and > 1)
+        {
+            return string.Concat(tail[1..close], tail[(close + 1)..]);
+        }
+
+        return tail.ToString();
+    }
+
+    private static string RoutePathHost(string routeName) => Entrance.Core.Hosts.RoutePath.HostOf(routeName);
+
+    private static string PortText(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public string Prefix { get; }
 
@@ -123,20 +185,20 @@ public sealed class RedisKeys
     public string CertificatePattern { get; }
 
     /// <summary>HASH <c>chain</c>, <c>key</c>: the certificate served for TLS handshakes whose SNI is this name (exact or <c>*.parent</c>).</summary>
-    public string Certificate(string name) => Prefix + CertificatePart + name;
+    public string Certificate(string name) => Prefix + CertificatePart + Tagged(name);
 
     /// <summary>The certificate name a key belongs to, or null when the key is not a certificate key.</summary>
     public string? CertificateNameOf(ReadOnlySpan<char> key) =>
         key.StartsWith(Prefix, StringComparison.Ordinal) && key[Prefix.Length..].StartsWith(CertificatePart, StringComparison.Ordinal)
             && key.Length > Prefix.Length + CertificatePart.Length
-            ? key[(Prefix.Length + CertificatePart.Length)..].ToString()
+            ? Untagged(key[(Prefix.Length + CertificatePart.Length)..])
             : null;
 
-    public string Backends(string routeName) => Prefix + BackendsPart + routeName;
+    public string Backends(string routeName) => Prefix + BackendsPart + Tagged(routeName);
 
-    public string Settings(string routeName) => Prefix + SettingsPart + routeName;
+    public string Settings(string routeName) => Prefix + SettingsPart + Tagged(routeName);
 
-    public string NativeDead(string routeName) => Prefix + NativeDeadPart + routeName;
+    public string NativeDead(string routeName) => Prefix + NativeDeadPart + Tagged(routeName);
 
     public string Frontend(string routeName) => Prefix + FrontendPart + routeName;
 
@@ -172,7 +234,7 @@ public sealed class RedisKeys
         {
             if (key.StartsWith(part, StringComparison.Ordinal) && key.Length > part.Length)
             {
-                return key[part.Length..].ToString();
+                return Untagged(key[part.Length..]);
             }
         }
 

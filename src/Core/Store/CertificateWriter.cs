@@ -48,8 +48,8 @@ public sealed class CertificateWriter(RedisConnection redis)
             CertificateWriteMode.Force => "force",
             _ => "claim",
         };
-        var result = await RedisScript.PutCertificate.EvaluateAsync(redis.Db, [keys.Certificate(name), keys.CertificateOwners, keys.ChangedChannel],
-            [name, owner, modeArg, chainPem, keyPem]).ConfigureAwait(false);
+        var result = await RedisScript.PutCertificate.EvaluateAsync(redis.Db, [keys.Certificate(name), keys.CertificateOwnersOf(name)],
+            [name, owner, modeArg, chainPem, keyPem, keys.ChangedChannel]).ConfigureAwait(false);
         var status = (string)result!;
         return status switch
         {
@@ -62,16 +62,15 @@ public sealed class CertificateWriter(RedisConnection redis)
     /// <summary>Removes a certificate name whole; with <paramref name="requiredOwner"/>, only when that writer owns it.</summary>
     public async Task<RemoveResult> RemoveAsync(string name, string? requiredOwner)
     {
-        var result = await RedisScript.RemoveCertificate.EvaluateAsync(redis.Db, [keys.Certificate(name), keys.CertificateOwners, keys.ChangedChannel],
-            [name, requiredOwner ?? string.Empty]).ConfigureAwait(false);
+        var result = await RedisScript.RemoveCertificate.EvaluateAsync(redis.Db, [keys.Certificate(name), keys.CertificateOwnersOf(name)],
+            [name, requiredOwner ?? string.Empty, keys.ChangedChannel]).ConfigureAwait(false);
         return RemoveResult.FromScript((string)result!);
     }
 
     /// <summary>Every certificate name with an owner, and that owner (names written by hand have none).</summary>
     public async Task<IReadOnlyDictionary<string, string>> OwnersAsync()
     {
-        var entries = await redis.Db.HashGetAllAsync(keys.CertificateOwners).ConfigureAwait(false);
-        return entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
+        return await ClusterOwners.AllAsync(redis, keys.CertificateOwners, RedisKeys.CertificateOwnersPart).ConfigureAwait(false);
     }
 
     /// <summary>Every certificate name, sorted, found with SCAN (never KEYS).</summary>
@@ -91,9 +90,10 @@ public sealed class CertificateWriter(RedisConnection redis)
     public async Task<IReadOnlyList<StoredCertificate>> ReadAsync(IReadOnlyList<string> names)
     {
         var db = redis.Db;
-        var owners = db.HashGetAllAsync(keys.CertificateOwners);
+        var owners = keys.HashTags ? null : db.HashGetAllAsync(keys.CertificateOwners);
+        var ownerOf = keys.HashTags ? names.Select(n => db.HashGetAsync(keys.CertificateOwnersOf(n), n)).ToArray() : null;
         var reads = names.Select(n => db.HashGetAsync(keys.Certificate(n), [RedisKeys.ChainField, RedisKeys.KeyField])).ToArray();
-        var ownerMap = (await owners.ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
+        var ownerMap = owners is null ? [] : (await owners.ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
         var result = new List<StoredCertificate>(names.Count);
         for (var i = 0; i < names.Count; i++)
         {
@@ -103,7 +103,7 @@ public sealed class CertificateWriter(RedisConnection redis)
                 continue;
             }
 
-            result.Add(new StoredCertificate(names[i], (string)fields[0]!, (string?)fields[1] ?? string.Empty, ownerMap.GetValueOrDefault(names[i])));
+            result.Add(new StoredCertificate(names[i], (string)fields[0]!, (string?)fields[1] ?? string.Empty, ownerOf is null ? ownerMap.GetValueOrDefault(names[i]) : (string?)await ownerOf[i].ConfigureAwait(false)));
         }
 
         return result;

@@ -28,6 +28,7 @@ internal sealed class ClientTracking(ConnectionMultiplexer redis, RedisKeys keys
 
     private readonly object _gate = new();
     private (EndPoint Node, long Interactive, long Subscription)? _registered;
+    private string? _clusterRegistered;
     private volatile bool _stale = true;
 
     /// <summary>The key prefixes announced: every route key pattern (so new route key kinds follow) and certificates.</summary>
@@ -68,6 +69,11 @@ internal sealed class ClientTracking(ConnectionMultiplexer redis, RedisKeys keys
             return TrackingResult.Unsupported("this StackExchange.Redis does not expose connection ids");
         }
 
+        if (keys.HashTags)
+        {
+            return await EnsureClusterAsync().ConfigureAwait(false);
+        }
+
         var subscriber = redis.GetSubscriber();
         var node = subscriber.SubscribedEndpoint(Channel);
         if (node is null || ConnectionId(node, ConnectionType.Interactive) is not { } interactive
@@ -86,6 +92,75 @@ internal sealed class ClientTracking(ConnectionMultiplexer redis, RedisKeys keys
             _stale = false;
         }
 
+        var registered = await RegisterAsync(node, subscription).ConfigureAwait(false);
+        if (registered is not null)
+        {
+            return registered;
+        }
+
+        lock (_gate)
+        {
+            _registered = (node, interactive, subscription);
+        }
+
+        return TrackingResult.Registered(node.ToString() ?? "?");
+    }
+
+    /// <summary>
+    /// Redis Cluster: tracking is node-local, so every master tracks the prefixes for writes to its own slots and
+    /// redirects to this client's subscription connection on that same master (in pub/sub mode thanks to the keyspace
+    /// channels subscribed on every node). Registered again when any master's pair of connections changed.
+    /// </summary>
+    private async Task<TrackingResult> EnsureClusterAsync()
+    {
+        var nodes = new List<(EndPoint Node, long Interactive, long Subscription)>();
+        foreach (var server in redis.GetServers().Where(s => s.ServerType == ServerType.Cluster && !s.IsReplica))
+        {
+            if (!server.IsConnected || ConnectionId(server.EndPoint, ConnectionType.Interactive) is not { } interactive
+                || ConnectionId(server.EndPoint, ConnectionType.Subscription) is not { } subscription)
+            {
+                return TrackingResult.NotYet($"not subscribed on {server.EndPoint}");
+            }
+
+            nodes.Add((server.EndPoint, interactive, subscription));
+        }
+
+        if (nodes.Count == 0)
+        {
+            return TrackingResult.NotYet("no master");
+        }
+
+        var signature = string.Join(",", nodes.Select(n => $"{n.Node}/{n.Interactive}/{n.Subscription}").Order(StringComparer.Ordinal));
+        lock (_gate)
+        {
+            if (!_stale && _clusterRegistered == signature)
+            {
+                return TrackingResult.Unchanged;
+            }
+
+            _stale = false;
+        }
+
+        foreach (var (node, _, subscription) in nodes)
+        {
+            if (await RegisterAsync(node, subscription).ConfigureAwait(false) is { } failed)
+            {
+                return failed;
+            }
+        }
+
+        lock (_gate)
+        {
+            _registered = nodes[0];
+            _clusterRegistered = signature;
+        }
+
+        return TrackingResult.Registered(string.Join(",", nodes.Select(n => n.Node.ToString())));
+    }
+
+    /// <summary>Registers BCAST tracking on <paramref name="node"/>'s interactive connection; null when done, else why not.</summary>
+    private async Task<TrackingResult?> RegisterAsync(EndPoint node, long subscription)
+    {
         var server = redis.GetServer(node);
         if (server.Version.Major < 6)
         {
@@ -118,12 +193,7 @@ internal sealed class ClientTracking(ConnectionMultiplexer redis, RedisKeys keys
                 : TrackingResult.NotYet(ex.Message);
         }
 
-        lock (_gate)
-        {
-            _registered = (node, interactive, subscription);
-        }
-
-        return TrackingResult.Registered(node.ToString() ?? "?");
+        return null;
     }
 
     private long? ConnectionId(EndPoint node, ConnectionType type) => (long?)ConnectionIdMethod!.Invoke(redis, [node, type]);

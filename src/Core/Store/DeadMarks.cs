@@ -64,7 +64,13 @@ public sealed class DeadMarks(RedisConnection redis)
     public async Task<int> ClearAsync(string routeName)
     {
         var keys = redis.Keys;
-        var result = await RedisScript.ClearDead.EvaluateAsync(redis.Db, [keys.NativeDead(routeName), keys.HipacheDead(routeName), keys.ChangedChannel], [routeName]).ConfigureAwait(false);
+        if (keys.HashTags)
+        {
+            var native = await RedisScript.ClearDead.EvaluateAsync(redis.Db, [keys.NativeDead(routeName)], [routeName, string.Empty, keys.ChangedChannel]).ConfigureAwait(false);
+            return (int)native + await ClusterHipache.ClearDeadAsync(redis, routeName, null).ConfigureAwait(false);
+        }
+
+        var result = await RedisScript.ClearDead.EvaluateAsync(redis.Db, [keys.NativeDead(routeName), keys.HipacheDead(routeName)], [routeName, string.Empty, keys.ChangedChannel]).ConfigureAwait(false);
         return (int)result;
     }
 
@@ -75,8 +81,14 @@ public sealed class DeadMarks(RedisConnection redis)
     public async Task<int> ClearAsync(string routeName, string url)
     {
         var keys = redis.Keys;
-        StackExchange.Redis.RedisKey[] k = [keys.NativeDead(routeName), keys.HipacheDead(routeName), keys.ChangedChannel, keys.Frontend(routeName)];
-        var result = await RedisScript.ClearDead.EvaluateAsync(redis.Db, k, [routeName, url]).ConfigureAwait(false);
+        if (keys.HashTags)
+        {
+            var native = await RedisScript.ClearDead.EvaluateAsync(redis.Db, [keys.NativeDead(routeName)], [routeName, url, keys.ChangedChannel]).ConfigureAwait(false);
+            return (int)native + await ClusterHipache.ClearDeadAsync(redis, routeName, url).ConfigureAwait(false);
+        }
+
+        StackExchange.Redis.RedisKey[] k = [keys.NativeDead(routeName), keys.HipacheDead(routeName), keys.Frontend(routeName)];
+        var result = await RedisScript.ClearDead.EvaluateAsync(redis.Db, k, [routeName, url, keys.ChangedChannel]).ConfigureAwait(false);
         return (int)result;
     }
 }

@@ -32,8 +32,14 @@ public sealed class HipacheMigration(RedisConnection redis)
     public async Task<MigrateResult> MigrateAsync(string name, bool dryRun, DateTimeOffset now)
     {
         var keys = redis.Keys;
-        RedisKey[] k = [keys.Backends(name), keys.Frontend(name), keys.HipacheDead(name), keys.NativeDead(name), keys.ChangedChannel];
-        var result = (RedisResult[])(await RedisScript.MigrateFrontend.EvaluateAsync(redis.Db, k, [name, now.ToUnixTimeMilliseconds(), dryRun ? "1" : "0"]).ConfigureAwait(false))!;
+        if (keys.HashTags)
+        {
+            // hipache's keys and the native ones live in different slots of a cluster: no script can copy one into the other.
+            throw new RouteWriteRefusedException("migrate-hipache is not supported on a Redis Cluster (hipache's keys and Entrance's native keys are in different slots); migrate on a single node, or re-add the backends with entrance route add");
+        }
+
+        RedisKey[] k = [keys.Backends(name), keys.Frontend(name), keys.HipacheDead(name), keys.NativeDead(name)];
+        var result = (RedisResult[])(await RedisScript.MigrateFrontend.EvaluateAsync(redis.Db, k, [name, now.ToUnixTimeMilliseconds(), dryRun ? "1" : "0", keys.ChangedChannel]).ConfigureAwait(false))!;
         var status = (string)result[0]! switch
         {
             "migrated" => MigrateStatus.Migrated,

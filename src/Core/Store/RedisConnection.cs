@@ -17,6 +17,9 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
         Keys = keys;
         Database = options.DefaultDatabase ?? 0;
         Endpoint = Describe(options);
+        DetectCluster();
+        multiplexer.ConnectionRestored += (_, _) => DetectCluster();
+        multiplexer.ConfigurationChanged += (_, _) => DetectCluster();
     }
 
     public RedisKeys Keys { get; }
@@ -32,6 +35,25 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
     internal int Database { get; }
 
     internal IDatabase Db => Multiplexer.GetDatabase(Database);
+
+    /// <summary>
+    /// True when the server is a Redis Cluster: keys get hash tags (<see cref="RedisKeys.HashTags"/>), lookups read each
+    /// candidate's slot apart, keyspace subscriptions and tracking are made on every master, scans walk every master.
+    /// </summary>
+    internal bool IsCluster => Keys.HashTags;
+
+    /// <summary>The masters to scan or subscribe on: every master of a cluster; the first endpoint otherwise.</summary>
+    internal IServer[] ScanServers() => IsCluster
+        ? [.. Multiplexer.GetServers().Where(s => s.ServerType == ServerType.Cluster && !s.IsReplica)]
+        : [Multiplexer.GetServer(Multiplexer.GetEndPoints()[0])];
+
+    /// <summary>
+    /// The keyspace-event channel for keys starting with <paramref name="keyPrefix"/>: on a cluster a channel
+    /// StackExchange.Redis subscribes on every node (events are node-local); on one node the plain pattern as before.
+    /// </summary>
+    internal RedisChannel KeyspaceChannel(string keyPrefix) => IsCluster
+        ? RedisChannel.KeySpacePrefix(keyPrefix, Database)
+        : RedisChannel.Pattern($"__keyspace@{Database}__:{keyPrefix}*");
 
     /// <summary>Flags for lookups and the invalidation feed: <c>PreferReplica</c> when reading from replicas.</summary>
     internal CommandFlags ReadFlags { get; }
@@ -140,6 +162,15 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
         TryParse(configuration, out _) is { } options ? [.. options.EndPoints.Select(e => e.ToString() ?? string.Empty).Order(StringComparer.Ordinal)] : [];
 
     public void Dispose() => Multiplexer.Dispose();
+
+    /// <summary>Once any server answers as a cluster node, the keys switch to the cluster layout (they never switch back).</summary>
+    private void DetectCluster()
+    {
+        if (!Keys.HashTags && Multiplexer.GetServers().Any(s => s.IsConnected && s.ServerType == ServerType.Cluster))
+        {
+            Keys.HashTags = true;
+        }
+    }
 
     public ValueTask DisposeAsync() => Multiplexer.DisposeAsync();
 

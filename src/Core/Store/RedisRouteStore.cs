@@ -50,19 +50,23 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
         }
 
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var args = new RedisValue[2 + candidates.Length];
+        var args = new RedisValue[3 + candidates.Length];
         args[0] = now;
         args[1] = _keys.Prefix;
+        args[2] = string.Empty;
         for (var i = 0; i < candidates.Length; i++)
         {
-            args[2 + i] = candidates[i];
+            args[3 + i] = candidates[i];
         }
 
         var db = _redis.GetDatabase(_database);
         RedisResult result;
         try
         {
-            result = await RedisScript.Resolve.EvaluateReadOnlyAsync(db, keys, args, _readFlags).WaitAsync(cancellationToken).ConfigureAwait(false);
+            // On a Redis Cluster each candidate is read on its own node (ClusterResolve); on one node, one EVALSHA.
+            result = _connection.IsCluster
+                ? await ClusterResolve.ReadAsync(db, _keys, candidates, now, _readFlags).WaitAsync(cancellationToken).ConfigureAwait(false)
+                : await RedisScript.Resolve.EvaluateReadOnlyAsync(db, keys, args, _readFlags).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
         {
@@ -94,11 +98,12 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
     public async Task MarkDeadAsync(RouteRecord route, int index, long expiresAtUnixMs, CancellationToken cancellationToken = default)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        RedisKey[] keys = [_keys.NativeDead(route.RouteName), _keys.HipacheDead(route.RouteName), _keys.ChangedChannel, _keys.DeadChannel];
+        var hipache = route.Schema == RouteSchema.Hipache;
+        RedisKey[] keys = [hipache ? _keys.HipacheDead(route.RouteName) : _keys.NativeDead(route.RouteName)];
         RedisValue[] args =
         [
-            route.Schema == RouteSchema.Hipache ? "hipache" : "native", route.RouteName, route.Backends[index], index,
-            route.Backends.Count, expiresAtUnixMs, Math.Max(1, expiresAtUnixMs - now), now,
+            hipache ? "hipache" : "native", route.RouteName, route.Backends[index], index,
+            route.Backends.Count, expiresAtUnixMs, Math.Max(1, expiresAtUnixMs - now), now, _keys.ChangedChannel, _keys.DeadChannel,
         ];
         try
         {
@@ -135,6 +140,8 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
         };
 
         var keyspacePrefix = $"__keyspace@{_database}__:";
+
+        // Keyspace events are node-local: on a cluster these channels are subscribed on every master (KeyspaceChannel).
         var tasks = new List<Task>
         {
             subscriber.SubscribeAsync(ClientTracking.Channel, (_, message) => OnTrackingMessage(message, handler), _readFlags),
@@ -165,7 +172,7 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
             }, _readFlags),
         };
 
-        tasks.Add(KeyspaceAsync(subscriber.SubscribeAsync(RedisChannel.Pattern(keyspacePrefix + _keys.CertificatePattern), (ch, _) =>
+        tasks.Add(KeyspaceAsync(subscriber.SubscribeAsync(_connection.KeyspaceChannel(_keys.CertificatePattern.TrimEnd('*')), (ch, _) =>
         {
             var name = _keys.CertificateNameOf(((string)ch!).AsSpan(keyspacePrefix.Length));
             if (name is not null)
@@ -176,7 +183,7 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
 
         foreach (var pattern in _keys.RoutePatterns)
         {
-            tasks.Add(KeyspaceAsync(subscriber.SubscribeAsync(RedisChannel.Pattern(keyspacePrefix + pattern), (ch, _) =>
+            tasks.Add(KeyspaceAsync(subscriber.SubscribeAsync(_connection.KeyspaceChannel(pattern.TrimEnd('*')), (ch, _) =>
             {
                 var key = ((string)ch!).AsSpan(keyspacePrefix.Length);
                 var name = _keys.RouteNameOf(key);
@@ -277,7 +284,7 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
     {
         var record = ParseRoute(candidates, keys, parts, now);
         var problems = new List<string>();
-        var paths = parts.Length > 8 ? ResolveExtras.Paths((RedisResult[])parts[8]!, record, _keys.Prefix, problems) : [];
+        var paths = parts.Length > 8 ? ResolveExtras.Paths((RedisResult[])parts[8]!, record, _keys, problems) : [];
         record = parts.Length > 7 ? ResolveExtras.WithExtras(record, (string[])parts[6]!, (string[])parts[7]!, problems) : record;
         return paths.Length == 0 ? record : record with { Paths = paths };
     }

@@ -32,9 +32,8 @@ public sealed class RegistrationExpiry(RedisConnection redis)
                 RedisKey[] k =
                 [
                     keys.Expiry(name), keys.Backends(name), keys.Weights(name), keys.NativeDead(name), keys.Paths(host), keys.Settings(name),
-                    keys.ChangedChannel,
                 ];
-                var result = await RedisScript.ExpireRegistrations.EvaluateAsync(redis.Db, k, [name, prefix ?? string.Empty]).ConfigureAwait(false);
+                var result = await RedisScript.ExpireRegistrations.EvaluateAsync(redis.Db, k, [name, prefix ?? string.Empty, keys.ChangedChannel]).ConfigureAwait(false);
                 var urls = (string[])result!;
                 if (urls.Length > 0)
                 {

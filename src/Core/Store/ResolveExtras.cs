@@ -23,7 +23,7 @@ internal static class ResolveExtras
     }
 
     /// <summary>The path routes of a host route: <c>{ prefix, urls, settings, dead, weights, expiry }</c> each, longest prefix first.</summary>
-    public static RouteRecord[] Paths(RedisResult[] raw, RouteRecord host, string keyPrefix, List<string> hostProblems)
+    public static RouteRecord[] Paths(RedisResult[] raw, RouteRecord host, RedisKeys keys, List<string> hostProblems)
     {
         var paths = new List<RouteRecord>(raw.Length);
         foreach (var item in raw)
@@ -52,7 +52,7 @@ internal static class ResolveExtras
             }
 
             var name = host.RouteName + prefix;
-            var record = new RouteRecord(name, keyPrefix + RedisKeys.BackendsPart + name, RouteSchema.Native, urls, settings,
+            var record = new RouteRecord(name, keys.Backends(name), RouteSchema.Native, urls, settings,
                 RedisRouteStore.NativeDead(urls, (string[])parts[3]!)) { PathPrefix = prefix };
             paths.Add(WithExtras(record, (string[])parts[4]!, (string[])parts[5]!, problems));
         }

@@ -22,8 +22,13 @@ public sealed class RouteEditor(RedisConnection redis)
     {
         var keys = redis.Keys;
         var (host, prefix) = RoutePath.Split(name);
-        RedisKey[] k = [keys.Backends(name), keys.Frontend(name), keys.ChangedChannel, keys.Paths(host), keys.Weights(name), keys.Expiry(name)];
-        var args = Args(name, urls, 4);
+        if (keys.HashTags && weight is null && ttl is null && await ClusterHipache.AddAsync(redis, name, urls).ConfigureAwait(false) is { } appended)
+        {
+            return new AddBackendsResult(RouteSchema.Hipache, appended);
+        }
+
+        RedisKey[] k = [keys.Backends(name), keys.HipacheInSlot(keys.Frontend(name), name), keys.Paths(host), keys.Weights(name), keys.Expiry(name)];
+        var args = Args(name, urls, 4, keys.ChangedChannel);
         args[1] = prefix ?? string.Empty;
         args[2] = weight is { } w ? w : string.Empty;
         args[3] = ttl is { } t ? (long)t.TotalMilliseconds : string.Empty;
@@ -44,15 +49,21 @@ public sealed class RouteEditor(RedisConnection redis)
         var (host, prefix) = RoutePath.Split(name);
         RedisKey[] k =
         [
-            keys.Backends(name), keys.NativeDead(name), keys.Frontend(name), keys.HipacheDead(name), keys.ChangedChannel,
+            keys.Backends(name), keys.NativeDead(name), keys.HipacheInSlot(keys.Frontend(name), name), keys.HipacheInSlot(keys.HipacheDead(name), name),
             keys.Paths(host), keys.Weights(name), keys.Expiry(name), keys.Settings(name),
         ];
-        var args = Args(name, urls, 2);
+        var args = Args(name, urls, 2, keys.ChangedChannel);
         args[1] = prefix ?? string.Empty;
         var result = (RedisResult[])(await RedisScript.RemoveBackends.EvaluateAsync(redis.Db, k, args).ConfigureAwait(false))!;
 
         // removed..., '|', native backends left, hipache backends left
         var removed = result.Take(result.Length - 3).Select(r => (string)r!).ToArray();
+        if (keys.HashTags)
+        {
+            var hipache = await ClusterHipache.RemoveBackendsAsync(redis, name, urls).ConfigureAwait(false);
+            return new RemoveBackendsResult([.. removed.Union(hipache.Removed, StringComparer.Ordinal)], (int)result[^2], hipache.Left);
+        }
+
         return new RemoveBackendsResult(removed, (int)result[^2], (int)result[^1]);
     }
 
@@ -68,20 +79,22 @@ public sealed class RouteEditor(RedisConnection redis)
         }
 
         var keys = redis.Keys;
-        var result = await RedisScript.SetSettings.EvaluateAsync(redis.Db, [keys.Settings(name), keys.ChangedChannel, keys.Paths(host), keys.Backends(name)], args.ToArray()).ConfigureAwait(false);
+        args.Add(keys.ChangedChannel);
+        var result = await RedisScript.SetSettings.EvaluateAsync(redis.Db, [keys.Settings(name), keys.Paths(host), keys.Backends(name)], args.ToArray()).ConfigureAwait(false);
         return (int)result;
     }
 
-    /// <summary>The name, <paramref name="fixedCount"/> - 1 slots for the caller, then the URLs.</summary>
-    private static RedisValue[] Args(string name, IReadOnlyList<string> urls, int fixedCount)
+    /// <summary>The name, <paramref name="fixedCount"/> - 1 slots for the caller, the URLs, then the changed channel.</summary>
+    private static RedisValue[] Args(string name, IReadOnlyList<string> urls, int fixedCount, string channel)
     {
-        var args = new RedisValue[urls.Count + fixedCount];
+        var args = new RedisValue[urls.Count + fixedCount + 1];
         args[0] = name;
         for (var i = 0; i < urls.Count; i++)
         {
             args[i + fixedCount] = urls[i];
         }
 
+        args[^1] = channel;
         return args;
     }
 }

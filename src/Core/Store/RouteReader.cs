@@ -28,7 +28,8 @@ public sealed class RouteReader(RedisConnection redis)
     {
         var keys = redis.Keys;
         var db = redis.Db;
-        var owners = db.HashGetAllAsync(keys.Owners);
+        var owners = keys.HashTags ? null : db.HashGetAllAsync(keys.Owners);
+        var ownerOf = keys.HashTags ? names.Select(n => db.HashGetAsync(keys.OwnersOf(n), n)).ToArray() : null;
         var members = new Task<RedisValue[]>[names.Count];
         var settings = new Task<HashEntry[]>[names.Count];
         var frontends = new Task<RedisValue[]>[names.Count];
@@ -41,7 +42,7 @@ public sealed class RouteReader(RedisConnection redis)
             weights[i] = db.HashGetAllAsync(keys.Weights(names[i]));
         }
 
-        var ownerMap = (await owners.ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
+        var ownerMap = owners is null ? [] : (await owners.ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
         var result = new RouteData[names.Count];
         for (var i = 0; i < names.Count; i++)
         {
@@ -58,12 +59,12 @@ public sealed class RouteReader(RedisConnection redis)
                 }
             }
 
-            result[i] = new RouteData(names[i], native, hipache, list.Length > 0 ? (string?)list[0] : null, hash, ownerMap.GetValueOrDefault(names[i])) { Weights = weightMap };
+            result[i] = new RouteData(names[i], native, hipache, list.Length > 0 ? (string?)list[0] : null, hash, ownerOf is null ? ownerMap.GetValueOrDefault(names[i]) : (string?)await ownerOf[i].ConfigureAwait(false)) { Weights = weightMap };
         }
 
         return result;
     }
 
     /// <summary>The writer that manages a route (<c>apply</c>, <c>syncer</c>), or null when it was written by hand.</summary>
-    public async Task<string?> OwnerAsync(string name) => await redis.Db.HashGetAsync(redis.Keys.Owners, name).ConfigureAwait(false);
+    public async Task<string?> OwnerAsync(string name) => await redis.Db.HashGetAsync(redis.Keys.OwnersOf(name), name).ConfigureAwait(false);
 }

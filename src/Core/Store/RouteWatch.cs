@@ -33,7 +33,7 @@ public sealed class RouteWatch(RedisConnection redis)
         var keyspacePrefix = $"__keyspace@{redis.Database}__:";
         foreach (var pattern in keys.RoutePatterns)
         {
-            await subscriber.SubscribeAsync(RedisChannel.Pattern(keyspacePrefix + pattern), (channel, message) =>
+            await subscriber.SubscribeAsync(redis.KeyspaceChannel(pattern.TrimEnd('*')), (channel, message) =>
             {
                 var key = ((string)channel!)[keyspacePrefix.Length..];
                 var name = keys.RouteNameOf(key);

@@ -81,27 +81,33 @@ public sealed class RouteWriter(RedisConnection redis)
         var (host, prefix) = RoutePath.Split(name);
         RedisKey[] k =
         [
-            keys.Backends(name), keys.Settings(name), keys.NativeDead(name), keys.Owners,
-            keys.Frontend(name), keys.HipacheDead(name), keys.ChangedChannel, keys.Paths(host), keys.Weights(name), keys.Expiry(name),
+            keys.Backends(name), keys.Settings(name), keys.NativeDead(name), keys.OwnersOf(name),
+            keys.HipacheInSlot(keys.Frontend(name), name), keys.HipacheInSlot(keys.HipacheDead(name), name), keys.Paths(host), keys.Weights(name), keys.Expiry(name),
         ];
-        var result = await RedisScript.RemoveHost.EvaluateAsync(redis.Db, k, [name, requiredOwner ?? string.Empty, includeHipache ? "1" : "0", prefix ?? string.Empty]).ConfigureAwait(false);
-        return RemoveResult.FromScript((string)result!);
+        var result = await RedisScript.RemoveHost.EvaluateAsync(redis.Db, k, [name, requiredOwner ?? string.Empty, includeHipache ? "1" : "0", prefix ?? string.Empty, keys.ChangedChannel]).ConfigureAwait(false);
+        var removed = RemoveResult.FromScript((string)result!);
+        if (includeHipache && keys.HashTags && removed.Outcome != RemoveOutcome.Conflict)
+        {
+            // Cluster: hipache's keys live in other slots, so they go after the native ones (see ClusterHipache).
+            removed = await ClusterHipache.RemoveAsync(redis, name, removed).ConfigureAwait(false);
+        }
+
+        return removed;
     }
 
     /// <summary>Every route name with its owner.</summary>
     public async Task<IReadOnlyDictionary<string, string>> OwnersAsync()
     {
-        var entries = await redis.Db.HashGetAllAsync(keys.Owners).ConfigureAwait(false);
-        return entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
+        return await ClusterOwners.AllAsync(redis, keys.Owners, RedisKeys.OwnersPart).ConfigureAwait(false);
     }
 
     private RedisKey[] ApplyKeys(string name) =>
-        [keys.Backends(name), keys.Settings(name), keys.Owners, keys.ChangedChannel, keys.Paths(RoutePath.HostOf(name)), keys.Weights(name), keys.Expiry(name)];
+        [keys.Backends(name), keys.Settings(name), keys.OwnersOf(name), keys.Paths(RoutePath.HostOf(name)), keys.Weights(name), keys.Expiry(name)];
 
-    private static RedisValue[] ApplyArgs(RouteSpec spec, string owner, OwnershipMode mode)
+    private RedisValue[] ApplyArgs(RouteSpec spec, string owner, OwnershipMode mode)
     {
         var weights = spec.Weights.Where(w => w.Value != 1).ToArray();
-        var args = new RedisValue[4 + spec.Settings.Count * 2 + 3 + weights.Length * 2 + spec.Backends.Count];
+        var args = new RedisValue[4 + spec.Settings.Count * 2 + 3 + weights.Length * 2 + spec.Backends.Count + 1];
         args[0] = spec.Name;
         args[1] = owner;
         args[2] = mode == OwnershipMode.OwnedOnly ? "owned-only" : "claim";
@@ -127,6 +133,7 @@ public sealed class RouteWriter(RedisConnection redis)
             args[i++] = url;
         }
 
+        args[i] = keys.ChangedChannel;
         return args;
     }
 

@@ -21,12 +21,13 @@ public sealed record TcpRouteRecord(
 public sealed class TcpRouteStore(RedisConnection redis, TimeProvider? time = null)
 {
     // ZADD the mark, drop lapsed ones, let the key expire with its last mark, tell the routers. One script: atomic.
+    // The channel is an argument, not a key (Redis Cluster wants every key of a script in one slot).
     private const string MarkDeadScript = """
         redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
         redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
         local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
         if #last == 2 then redis.call('PEXPIREAT', KEYS[1], math.floor(tonumber(last[2]))) end
-        redis.call('PUBLISH', KEYS[2], ARGV[4])
+        redis.call('PUBLISH', ARGV[5], ARGV[4])
         return 1
         """;
 
@@ -61,8 +62,8 @@ public sealed class TcpRouteStore(RedisConnection redis, TimeProvider? time = nu
     {
         var keys = redis.Keys;
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        RedisKey[] scriptKeys = [keys.TcpDead(port), keys.ChangedChannel];
-        RedisValue[] args = [backend, expiresAtUnixMs, now, Schema.RedisKeys.TcpChangePrefix + port.ToString(CultureInfo.InvariantCulture)];
+        RedisKey[] scriptKeys = [keys.TcpDead(port)];
+        RedisValue[] args = [backend, expiresAtUnixMs, now, Schema.RedisKeys.TcpChangePrefix + port.ToString(CultureInfo.InvariantCulture), keys.ChangedChannel];
         try
         {
             await redis.Db.ScriptEvaluateAsync(MarkDeadScript, scriptKeys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -135,10 +136,11 @@ public sealed class TcpRouteStore(RedisConnection redis, TimeProvider? time = nu
         foreach (var part in new[] { Schema.RedisKeys.TcpBackendsPart, Schema.RedisKeys.TcpSettingsPart, Schema.RedisKeys.TcpDeadPart })
         {
             var keyPrefix = keyspacePrefix + keys.Prefix + part;
-            tasks.Add(subscriber.SubscribeAsync(RedisChannel.Pattern(keyPrefix + "*"), (channel, _) =>
+            tasks.Add(subscriber.SubscribeAsync(redis.KeyspaceChannel(keys.Prefix + part), (channel, _) =>
             {
                 var text = (string?)channel;
-                if (text is not null && int.TryParse(text.AsSpan(keyPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+                if (text is not null && text.Length > keyPrefix.Length
+                    && int.TryParse(Schema.RedisKeys.Untagged(text.AsSpan(keyPrefix.Length)), NumberStyles.None, CultureInfo.InvariantCulture, out var port))
                 {
                     changed(port);
                 }

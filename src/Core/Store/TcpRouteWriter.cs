@@ -36,7 +36,8 @@ public sealed class TcpRouteWriter(RedisConnection redis)
         var args = new List<RedisValue> { Port(spec.Port), owner, mode == OwnershipMode.OwnedOnly ? "owned-only" : "claim" };
         AddSettings(args, spec.Settings);
         args.AddRange(spec.Backends.Select(b => (RedisValue)b));
-        RedisKey[] k = [keys.TcpBackends(spec.Port), keys.TcpSettings(spec.Port), keys.TcpDead(spec.Port), keys.TcpOwners, keys.ChangedChannel];
+        args.Add(keys.ChangedChannel);
+        RedisKey[] k = [keys.TcpBackends(spec.Port), keys.TcpSettings(spec.Port), keys.TcpDead(spec.Port), keys.TcpOwnersOf(spec.Port)];
         var result = (RedisResult[])(await RedisScript.ApplyTcp.EvaluateAsync(redis.Db, k, args.ToArray()).ConfigureAwait(false))!;
         var status = (string)result[0]!;
         if (status != "ok")
@@ -61,8 +62,8 @@ public sealed class TcpRouteWriter(RedisConnection redis)
     {
         Validate(new TcpRouteSpec(port, [], new Dictionary<string, string>()));
         var keys = redis.Keys;
-        RedisKey[] k = [keys.TcpBackends(port), keys.TcpSettings(port), keys.TcpDead(port), keys.TcpOwners, keys.ChangedChannel];
-        var status = (string)(await RedisScript.RemoveTcp.EvaluateAsync(redis.Db, k, [Port(port), requiredOwner ?? string.Empty]).ConfigureAwait(false))!;
+        RedisKey[] k = [keys.TcpBackends(port), keys.TcpSettings(port), keys.TcpDead(port), keys.TcpOwnersOf(port)];
+        var status = (string)(await RedisScript.RemoveTcp.EvaluateAsync(redis.Db, k, [Port(port), requiredOwner ?? string.Empty, keys.ChangedChannel]).ConfigureAwait(false))!;
         return RemoveResult.FromScript(status);
     }
 
@@ -92,7 +93,7 @@ public sealed class TcpRouteWriter(RedisConnection redis)
         var backends = batch.SetMembersAsync(keys.TcpBackends(port));
         var settings = batch.HashGetAllAsync(keys.TcpSettings(port));
         var dead = batch.SortedSetRangeByRankWithScoresAsync(keys.TcpDead(port));
-        var owner = batch.HashGetAsync(keys.TcpOwners, Port(port));
+        var owner = batch.HashGetAsync(keys.TcpOwnersOf(port), Port(port));
         batch.Execute();
         await Task.WhenAll(backends, settings, dead, owner).ConfigureAwait(false);
         if (backends.Result.Length == 0 && settings.Result.Length == 0)
@@ -111,13 +112,13 @@ public sealed class TcpRouteWriter(RedisConnection redis)
     /// <summary>Every owned port with its owner.</summary>
     public async Task<IReadOnlyDictionary<int, string>> OwnersAsync()
     {
-        var entries = await redis.Db.HashGetAllAsync(redis.Keys.TcpOwners).ConfigureAwait(false);
+        var entries = await ClusterOwners.AllAsync(redis, redis.Keys.TcpOwners, Schema.RedisKeys.TcpOwnersPart).ConfigureAwait(false);
         var owners = new Dictionary<int, string>();
-        foreach (var e in entries)
+        foreach (var (name, owner) in entries)
         {
-            if (int.TryParse((string)e.Name!, NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+            if (int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var port))
             {
-                owners[port] = (string)e.Value!;
+                owners[port] = owner;
             }
         }
 
@@ -131,7 +132,8 @@ public sealed class TcpRouteWriter(RedisConnection redis)
         var args = new List<RedisValue> { Port(port), op };
         AddSettings(args, settings);
         args.AddRange(backends.Select(b => (RedisValue)b));
-        RedisKey[] k = [keys.TcpBackends(port), keys.TcpSettings(port), keys.TcpDead(port), keys.ChangedChannel];
+        args.Add(keys.ChangedChannel);
+        RedisKey[] k = [keys.TcpBackends(port), keys.TcpSettings(port), keys.TcpDead(port)];
         var result = (RedisResult[])(await RedisScript.EditTcp.EvaluateAsync(redis.Db, k, args.ToArray()).ConfigureAwait(false))!;
         var parts = Split(result.Select(r => (string)r!).ToList());
         return new TcpEditResult(parts[0], int.Parse(parts[1][0], CultureInfo.InvariantCulture), int.Parse(parts[1][1], CultureInfo.InvariantCulture));
