@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using Entrance.Core.Store;
+using StackExchange.Redis;
+
+namespace Entrance.Testing;
+
+/// <summary>
+/// A real Redis Cluster of three masters (no replicas) on free loopback ports: three <c>redis-server --cluster-enabled
+/// yes</c> from the project's redis.conf (keyspace events on), joined by <c>redis-cli --cluster create</c>, ready once every
+/// node's <c>CLUSTER INFO</c> says <c>cluster_state:ok</c>. Each node's data directory holds its cluster config file and
+/// goes with the node on dispose.
+/// </summary>
+public sealed class RedisCluster : IAsyncDisposable
+{
+    private ConnectionMultiplexer? _client;
+
+    private RedisCluster(RedisServer[] nodes) => Nodes = nodes;
+
+    public IReadOnlyList<RedisServer> Nodes { get; }
+
+    /// <summary>A StackExchange.Redis configuration naming every node.</summary>
+    public string Configuration => string.Join(",", Nodes.Select(n => n.Configuration));
+
+    /// <summary>A cluster-aware client owned by the fixture, for arranging data.</summary>
+    public ConnectionMultiplexer Client => _client ??= ConnectionMultiplexer.Connect(RedisConnection.ParseOptions(Configuration, TimeSpan.FromSeconds(5)));
+
+    public IDatabase Db => Client.GetDatabase();
+
+    public static async Task<RedisCluster> StartAsync(params string[] extraArgs)
+    {
+        var starts = Enumerable.Range(0, 3).Select(_ => RedisServer.StartAsync(
+        [
+            "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", FreePort.Next().ToString(),
+            "--cluster-node-timeout", "5000", "--appendonly", "no", "--save", "", .. extraArgs,
+        ])).ToArray();
+        RedisServer[] nodes;
+        try
+        {
+            nodes = await Task.WhenAll(starts);
+        }
+        catch
+        {
+            foreach (var started in starts.Where(s => s.IsCompletedSuccessfully))
+            {
+                await started.Result.DisposeAsync();
+            }
+
+            throw;
+        }
+
+        var cluster = new RedisCluster(nodes);
+        try
+        {
+            var create = await RunAsync("redis-cli", ["--cluster", "create", .. nodes.Select(n => n.Configuration), "--cluster-replicas", "0", "--cluster-yes"]);
+            if (!create.Contains("All 16384 slots covered", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"redis-cli --cluster create failed: {create}");
+            }
+
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            foreach (var node in nodes)
+            {
+                while (!(await node.CliAsync("cluster", "info")).Contains("cluster_state:ok", StringComparison.Ordinal))
+                {
+                    if (DateTime.UtcNow > deadline)
+                    {
+                        throw new TimeoutException($"cluster node {node.Port} did not reach cluster_state:ok");
+                    }
+
+                    await Task.Delay(50);
+                }
+            }
+
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The node that serves <paramref name="key"/>'s slot.</summary>
+    public RedisServer NodeOf(string key)
+    {
+        var endpoint = Client.GetDatabase().IdentifyEndpoint(key) ?? throw new InvalidOperationException($"no node for {key}");
+        return Nodes.Single(n => endpoint.ToString()!.EndsWith(":" + n.Port, StringComparison.Ordinal));
+    }
+
+    /// <summary>Runs redis-cli in cluster mode (<c>-c</c>, follows MOVED) against the first node, as a person would.</summary>
+    public Task<string> CliAsync(params string[] args) =>
+        RunAsync("redis-cli", ["-c", "-h", "127.0.0.1", "-p", Nodes[0].Port.ToString(), .. args]);
+
+    public async ValueTask DisposeAsync()
+    {
+        _client?.Dispose();
+        foreach (var node in Nodes)
+        {
+            await node.DisposeAsync();
+        }
+    }
+
+    private static async Task<string> RunAsync(string file, IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        var error = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return ((await output) + (await error)).Trim();
+    }
+}
+
+/// <summary>xunit class fixture: one three-master cluster per test class.</summary>
+public sealed class RedisClusterFixture : Xunit.IAsyncLifetime
+{
+    public RedisCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Cluster = await RedisCluster.StartAsync();
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
