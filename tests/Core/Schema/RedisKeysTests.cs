@@ -53,4 +53,36 @@ public class RedisKeysTests
     {
         Assert.Equal(expected, new RedisKeys(prefix).RouteNameOf(key));
     }
+
+    [Fact]
+    public void HashTags_Cluster_TagHostPartKeepHipacheAndSingleNodeNames()
+    {
+        var plain = new RedisKeys("p:");
+        var tagged = new RedisKeys("p:") { HashTags = true };
+
+        Assert.Equal("p:entrance:backends:a.com/api", plain.Backends("a.com/api"));
+        Assert.Equal("p:entrance:owners", plain.OwnersOf("a.com/api"));
+        Assert.Equal("p:entrance:backends:{a.com}/api", tagged.Backends("a.com/api"));
+        Assert.Equal("p:entrance:paths:{*.a.com}", tagged.Paths("*.a.com"));
+        Assert.Equal("p:entrance:owners:{a.com}", tagged.OwnersOf("a.com/api"));
+        Assert.Equal("p:entrance:tcp:{5432}", tagged.TcpBackends(5432));
+        Assert.Equal("p:entrance:tcp-owners:{5432}", tagged.TcpOwnersOf(5432));
+        Assert.Equal("p:entrance:cert:{*.a.com}", tagged.Certificate("*.a.com"));
+        Assert.Equal("p:entrance:cert-owners:{*.a.com}", tagged.CertificateOwnersOf("*.a.com"));
+        Assert.Equal("p:frontend:a.com", tagged.Frontend("a.com"));
+        Assert.Equal("p:dead:a.com", tagged.HipacheDead("a.com"));
+        Assert.Equal("p:entrance:none:{a.com}/api", tagged.HipacheInSlot(tagged.Frontend("a.com/api"), "a.com/api"));
+        Assert.Equal("p:frontend:a.com", plain.HipacheInSlot(plain.Frontend("a.com"), "a.com"));
+    }
+
+    [Theory]
+    [InlineData("entrance:backends:{a.com}/api", "a.com/api")]
+    [InlineData("entrance:weights:{*.a.com}", "*.a.com")]
+    [InlineData("frontend:a.com", "a.com")]
+    [InlineData("entrance:cert:{a.com}", null)]
+    public void RouteNameOf_TaggedKey_ReturnsNameWithoutBraces(string key, string? expected)
+    {
+        Assert.Equal(expected, new RedisKeys { HashTags = true }.RouteNameOf(key));
+        Assert.Equal(key == "entrance:cert:{a.com}" ? "a.com" : null, new RedisKeys().CertificateNameOf(key));
+    }
 }
