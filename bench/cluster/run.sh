@@ -76,6 +76,9 @@ for mode in cached lookups; do
   extra=(); [ "$mode" = lookups ] && extra=(--Entrance:CacheTtl 00:00:00.001 --Entrance:NotifiedCacheTtl 00:00:00.001)
   start_router "single-$mode" "127.0.0.1:$single_port" "${extra[@]}"; single=$router_port; single_pid=$router_pid
   start_router "cluster-$mode" "$cluster_config" "${extra[@]}"; cluster=$router_port; cluster_pid=$router_pid
+  # Warm-up (JIT, connection pools, caches) before the measured rounds.
+  wrk -t2 -c"$connections" -d3s -s "$root/bench/proxy/rotate-hosts.lua" "http://127.0.0.1:$single/" -- "$hosts" >/dev/null
+  wrk -t2 -c"$connections" -d3s -s "$root/bench/proxy/rotate-hosts.lua" "http://127.0.0.1:$cluster/" -- "$hosts" >/dev/null
   ratios=()
   for r in $(seq "$rounds"); do
     # Interleave: odd rounds single first, even rounds cluster first.
