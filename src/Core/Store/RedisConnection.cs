@@ -42,6 +42,9 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
     /// </summary>
     internal bool IsCluster => Keys.HashTags;
 
+    /// <summary>Raised when the servers turn out to be a cluster after the connection was made (Redis was down at start).</summary>
+    internal event Action? ClusterDetected;
+
     /// <summary>The masters to scan or subscribe on: every master of a cluster; the first endpoint otherwise.</summary>
     internal IServer[] ScanServers() => IsCluster
         ? [.. Multiplexer.GetServers().Where(s => s.ServerType == ServerType.Cluster && !s.IsReplica)]
@@ -169,6 +172,7 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
         if (!Keys.HashTags && Multiplexer.GetServers().Any(s => s.IsConnected && s.ServerType == ServerType.Cluster))
         {
             Keys.HashTags = true;
+            ClusterDetected?.Invoke();
         }
     }
 

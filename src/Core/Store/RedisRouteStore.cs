@@ -139,9 +139,6 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
             }
         };
 
-        var keyspacePrefix = $"__keyspace@{_database}__:";
-
-        // Keyspace events are node-local: on a cluster these channels are subscribed on every master (KeyspaceChannel).
         var tasks = new List<Task>
         {
             subscriber.SubscribeAsync(ClientTracking.Channel, (_, message) => OnTrackingMessage(message, handler), _readFlags),
@@ -172,6 +169,27 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
             }, _readFlags),
         };
 
+        SubscribeKeyspace(subscriber, handler, tasks);
+        if (!_connection.IsCluster)
+        {
+            // A router that came up before Redis did: once the servers turn out to be a cluster, the keys carry hash tags
+            // (refresh every answer) and the keyspace channels are subscribed again, on every master this time.
+            _connection.ClusterDetected += () =>
+            {
+                handler(new RouteChange(RouteChangeKind.All, null, RouteChangeOrigin.Connection));
+                var again = new List<Task>();
+                SubscribeKeyspace(subscriber, handler, again);
+                _ = Task.WhenAll(again).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            };
+        }
+
+        return Task.WhenAll(tasks);
+    }
+
+    /// <summary>Keyspace events are node-local: on a cluster these channels are subscribed on every master (<see cref="RedisConnection.KeyspaceChannel"/>).</summary>
+    private void SubscribeKeyspace(ISubscriber subscriber, Action<RouteChange> handler, List<Task> tasks)
+    {
+        var keyspacePrefix = $"__keyspace@{_database}__:";
         tasks.Add(KeyspaceAsync(subscriber.SubscribeAsync(_connection.KeyspaceChannel(_keys.CertificatePattern.TrimEnd('*')), (ch, _) =>
         {
             var name = _keys.CertificateNameOf(((string)ch!).AsSpan(keyspacePrefix.Length));
@@ -193,8 +211,6 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
                 }
             }, _readFlags)));
         }
-
-        return Task.WhenAll(tasks);
     }
 
     public Task<TrackingResult> EnsureTrackingAsync() => _tracking.EnsureAsync();
