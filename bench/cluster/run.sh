@@ -92,5 +92,5 @@ for mode in cached lookups; do
   kill "$single_pid" "$cluster_pid" 2>/dev/null || true; sleep 1
 done
 for p in "${cluster_ports[@]}"; do
-  echo "node $p: $(redis-cli -p "$p" dbsize) keys, $(redis-cli -p "$p" info commandstats | awk -F'[=,:]' '/^cmdstat_evalsha/ {print $3}') EVALSHA"
+  echo "node $p: $(redis-cli -p "$p" dbsize) keys, $(redis-cli -p "$p" info commandstats | awk -F'[=,:]' '/^cmdstat_evalsha/ {s+=$3} END {print s+0}') EVALSHA + EVALSHA_RO"
 done
