@@ -77,10 +77,11 @@ redis-cli -p "$redis_port" HSET entrance:cert:rot.bench.local chain "$(cat "$wor
 
 [ -n "${ENTRANCE_BENCH_NO_BUILD:-}" ] || dotnet build "$root/src/Router/Entrance.Router.csproj" -c Release -v quiet -nologo >/dev/null
 router_http=(); router_https=(); router_pids=()
-start_router() { # [dll]
+start_router() { # [dll] [VAR=value ...]
   local http https admin dll=${1:-${ENTRANCE_ROUTER_DLL:-$root/src/Router/bin/Release/net10.0/Entrance.Router.dll}}
+  shift || true
   http=$(free_port); https=$(free_port); admin=$(free_port)
-  dotnet "$dll" --urls "http://127.0.0.1:$http" \
+  env "$@" dotnet "$dll" --urls "http://127.0.0.1:$http" \
     --Entrance:HttpsUrls "https://127.0.0.1:$https" --Entrance:AccessLog:Output off \
     --Entrance:AdminUrls "http://127.0.0.1:$admin" --Entrance:Redis "127.0.0.1:$redis_port" --Serilog:MinimumLevel:Default Warning ${ENTRANCE_ROUTER_ARGS:-} >"$work/router-$http.log" 2>&1 &
   pids+=($!); router_pids+=($!); router_http+=("$http"); router_https+=("$https")
@@ -89,10 +90,12 @@ start_router() { # [dll]
 }
 start_router
 https_port=${router_https[0]}; http_port=${router_http[0]}; router_pid=${router_pids[0]}
-# ENTRANCE_COMPARE_DLL: another build (the one before a change), measured in the same rounds as a third system.
+# ENTRANCE_COMPARE_DLL: another build (the one before a change), measured in the same rounds as a third system;
+# ENTRANCE_COMPARE_ENV='VAR=value ...' runs it (or the same build) with other runtime settings.
 systems=(nginx router)
-if [ -n "${ENTRANCE_COMPARE_DLL:-}" ]; then
-  start_router "$ENTRANCE_COMPARE_DLL"
+if [ -n "${ENTRANCE_COMPARE_DLL:-}${ENTRANCE_COMPARE_ENV:-}" ]; then
+  # shellcheck disable=SC2086
+  start_router "${ENTRANCE_COMPARE_DLL:-}" ${ENTRANCE_COMPARE_ENV:-}
   compare_https=${router_https[1]}; compare_http=${router_http[1]}; compare_pid=${router_pids[1]}
   systems+=(compare)
 fi
@@ -158,6 +161,10 @@ done
 # Rotation: every router must serve the new certificate (the others start now, so they do not load the figures above).
 rotation_ports=$https_port
 for _ in $(seq 2 "$routers"); do start_router; rotation_ports+=",${router_https[-1]}"; done
+for port in ${rotation_ports//,/ }; do # the new ones' first handshakes (JIT) out of the timings
+  python3 "$root/bench/tls/tlsload.py" warm "$port" "$work/ca.pem" 20
+  python3 "$root/bench/tls/tlsload.py" rotation "$port" "$work/ca.pem" "$redis_port" rot.bench.local 2 "$work" >/dev/null
+done
 rotation=$(python3 "$root/bench/tls/tlsload.py" rotation "$rotation_ports" "$work/ca.pem" "$redis_port" rot.bench.local "$rotations" "$work")
 
 python3 - "$results" "$names" <<'PY'
