@@ -2,10 +2,13 @@
 """TLS load for bench/tls/run.sh (stdlib only).
 
   handshakes PORT CA SECONDS PROCS NAMES  new TLS connection per request, SNI rotating over app1..appNAMES.bench.local;
-                                          one GET / each; prints connections/s
-  rotation PORT CA REDIS_PORT NAME ROUNDS CERTDIR
-                                          rotates NAME's certificate in Redis (HSET + PUBLISH), polls handshakes until the
-                                          new one is served; prints p50/p99/max ms
+                                          one GET / each; full handshakes (no session is offered for resumption, though
+                                          both servers issue TLS 1.3 tickets); prints connections/s
+  warm PORT CA NAMES                      one handshake per name, so every name is in the router's certificate cache
+  rotation PORTS CA REDIS_PORT NAME ROUNDS CERTDIR
+                                          rotates NAME's certificate in Redis (HSET + PUBLISH), polls handshakes on every
+                                          router (PORTS comma-separated) until each serves the new one; prints
+                                          p50/p99/max ms of "written -> served by every router"
 """
 import hashlib, multiprocessing as mp, socket, ssl, sys, time
 
@@ -41,6 +44,13 @@ def handshakes(port, ca, seconds, procs, names):
     print(f"{total / seconds:.0f}")
 
 
+def warm(port, ca, names):
+    ctx = ssl.create_default_context(cafile=ca)
+    ctx.set_alpn_protocols(["http/1.1"])
+    for i in range(1, names + 1):
+        one(port, ctx, f"app{i}.bench.local")
+
+
 def command(sock, *args):
     data = f"*{len(args)}\r\n".encode()
     for a in args:
@@ -59,7 +69,7 @@ def served(port, name):
             return hashlib.sha256(tls.getpeercert(binary_form=True)).hexdigest()
 
 
-def rotation(port, ca, redis_port, name, rounds, certdir):
+def rotation(ports, ca, redis_port, name, rounds, certdir):
     pairs = []
     for k in ("a", "b"):
         chain = open(f"{certdir}/rot-{k}.pem").read()
@@ -73,9 +83,9 @@ def rotation(port, ca, redis_port, name, rounds, certdir):
         start = time.monotonic()
         command(r, "HSET", f"entrance:cert:{name}", "chain", chain, "key", key)
         command(r, "PUBLISH", "entrance:changed", f"cert:{name}")
-        while served(port, name) != fp:
-            if time.monotonic() - start > 30:
-                break
+        waiting = list(ports)
+        while waiting and time.monotonic() - start < 30:
+            waiting = [p for p in waiting if served(p, name) != fp]
         times.append((time.monotonic() - start) * 1000)
     times.sort()
     p = lambda q: times[min(len(times) - 1, int(q * len(times)))]
@@ -86,5 +96,7 @@ if __name__ == "__main__":
     mode, a = sys.argv[1], sys.argv[2:]
     if mode == "handshakes":
         handshakes(int(a[0]), a[1], float(a[2]), int(a[3]), int(a[4]))
+    elif mode == "warm":
+        warm(int(a[0]), a[1], int(a[2]))
     else:
-        rotation(int(a[0]), a[1], int(a[2]), a[3], int(a[4]), a[5])
+        rotation([int(p) for p in a[0].split(",")], a[1], int(a[2]), a[3], int(a[4]), a[5])

@@ -24,6 +24,7 @@ public sealed class CertificateCache : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<CertificateCache> _logger;
     private readonly ConcurrentDictionary<string, long> _warned = new(StringComparer.Ordinal);
+    private readonly SharedCertificates _shared;
     private readonly long _pollingTtlMs;
     private readonly long _notifiedTtlMs;
     private readonly long _maxStaleMs;
@@ -50,6 +51,7 @@ public sealed class CertificateCache : IDisposable
         _problemLogMs = (long)tls.Value.ProblemLogInterval.TotalMilliseconds;
         _lookups = GuardedLookups.From(o, time);
         _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = tls.Value.CacheSizeLimit, CompactionPercentage = 0.10 });
+        _shared = new SharedCertificates(tls.Value.CacheSizeLimit);
     }
 
     public int Count => _cache.Count;
@@ -193,9 +195,25 @@ public sealed class CertificateCache : IDisposable
             ? new CertificateLookup(last, CertificateSource.Stale)
             : new CertificateLookup(null, CertificateSource.Default);
 
-    /// <summary>Parses once per fill; an unusable certificate is a warning (once per name per interval), a metric, and "none".</summary>
+    /// <summary>
+    /// The stored certificate ready for handshakes: the one already built from the same PEM when there is one (a wildcard
+    /// fills a slot per server name), else parsed and built now. An unusable certificate is a warning (once per name per
+    /// interval), a metric, and "none".
+    /// </summary>
     private ServerCertificate? Build(string serverName, StoredCertificate stored)
     {
+        var now = _time.GetUtcNow();
+        if (_shared.Find(stored, out var fingerprint) is { } built)
+        {
+            if (now < built.Info.NotAfter)
+            {
+                return built;
+            }
+
+            _shared.Remove(stored.Name);
+            return Refuse(serverName, stored.Name, "expired", $"valid only from {built.Info.NotBefore:u} to {built.Info.NotAfter:u}");
+        }
+
         LoadedCertificate loaded;
         try
         {
@@ -206,7 +224,6 @@ public sealed class CertificateCache : IDisposable
             return Refuse(serverName, stored.Name, "invalid", ex.Message);
         }
 
-        var now = _time.GetUtcNow();
         if (loaded.IsExpired(now))
         {
             loaded.Dispose();
@@ -221,7 +238,10 @@ public sealed class CertificateCache : IDisposable
 
         try
         {
-            return ServerCertificate.Create(stored.Name, loaded);
+            var certificate = ServerCertificate.Create(stored.Name, loaded);
+            _metrics.Built();
+            _shared.Add(certificate, fingerprint);
+            return certificate;
         }
         catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or ArgumentException or NotSupportedException)
         {

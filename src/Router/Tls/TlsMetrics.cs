@@ -17,6 +17,7 @@ public sealed class TlsMetrics
     private readonly Counter.Child[] _handshakes;
     private readonly Counter.Child[] _sources;
     private readonly LabelledChildren<string, Counter.Child> _problems;
+    private readonly Counter _builds;
 
     public TlsMetrics(IServiceProvider services, PrometheusExport export, TimeProvider time)
     {
@@ -30,6 +31,8 @@ public sealed class TlsMetrics
         var problems = f.CreateCounter("entrance_tls_certificate_problems_total",
             "Certificates in Redis that could not be served (the default was), by reason: invalid (PEM, key mismatch), expired, not_covering.", ["reason"]);
         _problems = new(reason => problems.WithLabels(reason));
+        _builds = f.CreateCounter("entrance_tls_certificate_builds_total",
+            "Certificates from Redis parsed and given a TLS context: once per stored certificate and version, shared by every server name it covers.");
         var soonest = f.CreateGauge("entrance_tls_certificate_soonest_expiry_seconds", "Not-after (unix seconds) of the cached certificate that expires first; 0 when none is cached.");
         var expiring = f.CreateGauge("entrance_tls_certificates_expiring_soon", "Cached certificates that expire within 14 days.");
         var entries = f.CreateGauge("entrance_tls_certificate_cache_entries", "Server names held in the certificate cache (certificates and \"none\").");
@@ -57,6 +60,10 @@ public sealed class TlsMetrics
     public void HandshakeFailed() => _handshakes[2].Inc();
 
     public void Selected(CertificateSource source) => _sources[(int)source].Inc();
+
+    public long Builds => (long)_builds.Value;
+
+    public void Built() => _builds.Inc();
 
     public void Problem(string reason) => _problems.Get(reason).Inc();
 }

@@ -42,6 +42,46 @@ public sealed class CertificateLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Handshake_ManyNamesUnderOneWildcard_OneContextBuiltAndShared()
+    {
+        var wildcard = _certificates.Wildcard("shared.example.com");
+        await _redis.StoreAsync("*.shared.example.com", wildcard);
+        await using var router = await StartAsync("Entrance:CacheTtl=00:10:00", "Entrance:NotifiedCacheTtl=00:10:00");
+        var names = Enumerable.Range(1, 5).Select(i => $"app{i}.shared.example.com").ToList();
+
+        foreach (var name in names)
+        {
+            Assert.Equal(wildcard.Thumbprint, await ServedAsync(router, name));
+        }
+
+        // Five cache slots (one per server name, each looked up in Redis), one parse and one TLS context between them.
+        var cache = router.Service<CertificateCache>();
+        Assert.Equal(5, router.Service<TlsMetrics>().Selections(CertificateSource.Redis));
+        Assert.Equal(1, router.Service<TlsMetrics>().Builds);
+        var contexts = names.Select(n => cache.Peek(n)!.Entry!.Options.ServerCertificateContext).Distinct().ToList();
+        Assert.Single(contexts);
+        Assert.NotNull(contexts[0]);
+    }
+
+    [Fact]
+    public async Task Handshake_SharedWildcardRotated_BuiltAgainOnceAndServed()
+    {
+        var first = _certificates.Wildcard("turn.example.com");
+        var second = _certificates.Wildcard("turn.example.com");
+        await _redis.StoreAsync("*.turn.example.com", first);
+        await using var router = await StartAsync("Entrance:CacheTtl=00:10:00", "Entrance:NotifiedCacheTtl=00:10:00");
+        await RouterHost.WaitForSubscriberAsync(_redis);
+        Assert.Equal(first.Thumbprint, await ServedAsync(router, "a.turn.example.com"));
+        Assert.Equal(first.Thumbprint, await ServedAsync(router, "b.turn.example.com"));
+
+        await _redis.StoreAsync("*.turn.example.com", second);
+        await Eventually.TrueAsync(async () => await ServedAsync(router, "a.turn.example.com") == second.Thumbprint,
+            TimeSpan.FromSeconds(10), "rotated wildcard served");
+        Assert.Equal(second.Thumbprint, await ServedAsync(router, "b.turn.example.com"));
+        Assert.Equal(2, router.Service<TlsMetrics>().Builds);
+    }
+
+    [Fact]
     public async Task Handshake_CertificateWrittenWithoutPublish_KeyspaceEventInvalidates()
     {
         await _redis.CliAsync("CONFIG", "SET", "notify-keyspace-events", "Kghlszx");

@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Entrance.Core.Store;
+
+namespace Entrance.Router.Tls;
+
+/// <summary>
+/// One <see cref="ServerCertificate"/> per stored certificate, shared by every server name it answers for: the cache
+/// holds one slot per handshake name, but a wildcard serves thousands of names, and parsing its PEM and building its
+/// <see cref="System.Net.Security.SslStreamCertificateContext"/> (chain, then OpenSSL's SSL_CTX on first use, which
+/// also holds the session-ticket keys) once per name cost about a millisecond of CPU per cold name and a context each.
+/// Keyed by stored name; a changed chain or key (rotation) is a new build. Bounded: past the limit it starts over.
+/// </summary>
+public sealed class SharedCertificates(int limit)
+{
+    private readonly ConcurrentDictionary<string, Built> _byName = new(StringComparer.Ordinal);
+
+    public int Count => _byName.Count;
+
+    /// <summary>The certificate already built from exactly this stored chain and key, or null.</summary>
+    public ServerCertificate? Find(StoredCertificate stored, out byte[] fingerprint)
+    {
+        fingerprint = Fingerprint(stored);
+        return _byName.TryGetValue(stored.Name, out var built) && built.Fingerprint.AsSpan().SequenceEqual(fingerprint) ? built.Certificate : null;
+    }
+
+    public void Add(ServerCertificate certificate, byte[] fingerprint)
+    {
+        if (_byName.Count >= limit)
+        {
+            _byName.Clear(); // slots already holding certificates keep them; only the sharing starts over
+        }
+
+        _byName[certificate.Name] = new Built(certificate, fingerprint);
+    }
+
+    public void Remove(string name) => _byName.TryRemove(name, out _);
+
+    /// <summary>A hash rather than the PEM strings, so the private key's text is not kept in memory.</summary>
+    private static byte[] Fingerprint(StoredCertificate stored)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes(stored.Chain));
+        hash.AppendData([0]);
+        hash.AppendData(Encoding.UTF8.GetBytes(stored.Key));
+        return hash.GetHashAndReset();
+    }
+
+    private sealed record Built(ServerCertificate Certificate, byte[] Fingerprint);
+}
