@@ -1,3 +1,4 @@
+using System.Net;
 using Entrance.Core.Hosts;
 using Entrance.Core.Store;
 using Entrance.Router.Configuration;
@@ -19,6 +20,8 @@ public sealed class RouteCache : IDisposable
     private readonly SingleFlight<RouteLookup> _singleFlight = new();
     private readonly RouteDataWarnings _dataWarnings = new();
     private readonly GuardedLookups _lookups;
+    private readonly KnownRouteNames? _known;
+    private readonly CacheSlot<RouteEntry> _overBudget = new(null, 0, 0);
     private readonly IRouteStore _store;
     private readonly BackendRegistry _backends;
     private readonly LoadBalancingPolicies _policies;
@@ -37,7 +40,8 @@ public sealed class RouteCache : IDisposable
         LoadBalancingPolicies policies,
         IOptions<EntranceOptions> options,
         TimeProvider time,
-        ILogger<RouteCache> logger)
+        ILogger<RouteCache> logger,
+        KnownRouteNames? known = null)
     {
         var o = options.Value;
         _store = store;
@@ -51,6 +55,8 @@ public sealed class RouteCache : IDisposable
         _maxStale = o.MaxStale;
         _maxStaleMs = (long)o.MaxStale.TotalMilliseconds;
         _lookups = GuardedLookups.From(o, time);
+        Budget = new LookupBudget(o.LookupBudget, time);
+        _known = o.WildcardIndex ? known : null;
         _cache = new MemoryCache(new MemoryCacheOptions
         {
             SizeLimit = o.CacheSizeLimit,
@@ -60,6 +66,9 @@ public sealed class RouteCache : IDisposable
     }
 
     public int Count => _cache.Count;
+
+    /// <summary>The budget of misses for hosts without a cached route (see <see cref="GetAsync(string, IPAddress?)"/>).</summary>
+    public LookupBudget Budget { get; }
 
     /// <summary>True while Redis lookups fail fast.</summary>
     public bool StoreCircuitOpen => _lookups.BreakerOpen || !_store.IsConnected;
@@ -76,6 +85,7 @@ public sealed class RouteCache : IDisposable
     /// </summary>
     public void SetChangesPushed(bool pushed)
     {
+        _known?.SetLive(pushed); // the wildcard index is only as good as the feed that keeps it current
         var ttl = pushed ? _notifiedTtlMs : _pollingTtlMs;
         if (Interlocked.Exchange(ref _ttlMs, ttl) == ttl || pushed)
         {
@@ -92,12 +102,26 @@ public sealed class RouteCache : IDisposable
         }
     }
 
-    /// <summary>Resolves a normalised host. Throws <see cref="RouteStoreUnavailableException"/> when Redis cannot answer and nothing is cached.</summary>
-    public ValueTask<RouteLookup> GetAsync(string host)
+    /// <summary>Resolves a normalised host, outside any budget (admin reports, internal callers). Throws <see cref="RouteStoreUnavailableException"/> when Redis cannot answer and nothing is cached.</summary>
+    public ValueTask<RouteLookup> GetAsync(string host) => GetAsync(host, null, budgeted: false);
+
+    /// <summary>
+    /// Resolves a normalised host for a request from <paramref name="client"/>. A miss for a host without a cached route
+    /// (unknown, "not found", or evicted) spends the client's and the router's <see cref="Budget"/>; over it, the answer
+    /// is <see cref="RouteLookupSource.OverBudget"/> at once, without Redis. Refreshing a cached route is never charged.
+    /// </summary>
+    public ValueTask<RouteLookup> GetAsync(string host, IPAddress? client) => GetAsync(host, client, budgeted: true);
+
+    private ValueTask<RouteLookup> GetAsync(string host, IPAddress? client, bool budgeted)
     {
         if (_cache.TryGetValue(host, out CacheSlot<RouteEntry>? slot) && slot!.FreshUntilMs > _time.GetMonotonicMs())
         {
             return new ValueTask<RouteLookup>(new RouteLookup(slot.Entry, RouteLookupSource.Cache, slot));
+        }
+
+        if (budgeted && slot?.Entry is null && Budget.TryTake(client) != BudgetScope.None)
+        {
+            return new ValueTask<RouteLookup>(new RouteLookup(null, RouteLookupSource.OverBudget, slot ?? _overBudget));
         }
 
         return new ValueTask<RouteLookup>(_singleFlight.RunAsync(host, (this, slot), static (h, s) => s.Item1.LookupAsync(h, s.Item2)));
@@ -109,6 +133,9 @@ public sealed class RouteCache : IDisposable
     /// <summary>Applies an invalidation: the affected answers are re-read from Redis on their next request.</summary>
     public void Invalidate(RouteChange change)
     {
+        // The index learns a new wildcard before answers are dropped, so the lookups that follow probe it.
+        _known?.Observe(change.Kind == RouteChangeKind.Route ? change.RouteName : null);
+
         // Bumped first: a lookup in flight across this call stores its answer as already stale.
         Interlocked.Increment(ref _generation);
         if (change.Kind != RouteChangeKind.Route || change.RouteName == HostName.CatchAll)
