@@ -16,7 +16,8 @@ namespace Entrance.Router.Routing;
 /// </summary>
 public sealed class RouteCache : IDisposable
 {
-    private readonly MemoryCache _cache;
+    private readonly MemoryCache _cache; // hosts with a route (or a bad one)
+    private readonly NegativeAnswers _negative; // hosts without: a fixed table, whatever a flood sends
     private readonly SingleFlight<RouteLookup> _singleFlight = new();
     private readonly RouteDataWarnings _dataWarnings = new();
     private readonly GuardedLookups _lookups;
@@ -57,6 +58,7 @@ public sealed class RouteCache : IDisposable
         _lookups = GuardedLookups.From(o, time);
         Budget = new LookupBudget(o.LookupBudget, time);
         _known = o.WildcardIndex ? known : null;
+        _negative = new NegativeAnswers(o.CacheSizeLimit);
         _cache = new MemoryCache(new MemoryCacheOptions
         {
             SizeLimit = o.CacheSizeLimit,
@@ -65,7 +67,8 @@ public sealed class RouteCache : IDisposable
         });
     }
 
-    public int Count => _cache.Count;
+    /// <summary>Hosts answered: with a route, and "no such host".</summary>
+    public int Count => _cache.Count + _negative.Count;
 
     /// <summary>The budget of misses for hosts without a cached route (see <see cref="GetAsync(string, IPAddress?)"/>).</summary>
     public LookupBudget Budget { get; }
@@ -92,7 +95,9 @@ public sealed class RouteCache : IDisposable
             return;
         }
 
-        var cap = _time.GetMonotonicMs() + _pollingTtlMs;
+        var now = _time.GetMonotonicMs();
+        _negative.MarkAllStale(now); // cheaper than capping each: "not found" is re-read once
+        var cap = now + _pollingTtlMs;
         foreach (var key in _cache.Keys)
         {
             if (_cache.TryGetValue(key, out CacheSlot<RouteEntry>? slot))
@@ -114,9 +119,20 @@ public sealed class RouteCache : IDisposable
 
     private ValueTask<RouteLookup> GetAsync(string host, IPAddress? client, bool budgeted)
     {
-        if (_cache.TryGetValue(host, out CacheSlot<RouteEntry>? slot) && slot!.FreshUntilMs > _time.GetMonotonicMs())
+        if (_cache.TryGetValue(host, out CacheSlot<RouteEntry>? slot))
         {
-            return new ValueTask<RouteLookup>(new RouteLookup(slot.Entry, RouteLookupSource.Cache, slot));
+            if (slot!.FreshUntilMs > _time.GetMonotonicMs())
+            {
+                return new ValueTask<RouteLookup>(new RouteLookup(slot.Entry, RouteLookupSource.Cache, slot));
+            }
+        }
+        else if (_negative.TryGet(host, out var freshUntil, out var storedAt))
+        {
+            slot = new CacheSlot<RouteEntry>(null, freshUntil, storedAt); // short-lived: the table holds only numbers
+            if (freshUntil > _time.GetMonotonicMs())
+            {
+                return new ValueTask<RouteLookup>(new RouteLookup(null, RouteLookupSource.Cache, slot));
+            }
         }
 
         if (budgeted && slot?.Entry is null && Budget.TryTake(client) != BudgetScope.None)
@@ -128,7 +144,10 @@ public sealed class RouteCache : IDisposable
     }
 
     /// <summary>The cached answer without touching Redis or the entry's recency, for introspection.</summary>
-    public CacheSlot<RouteEntry>? Peek(string host) => _cache.TryGetValue(host, out CacheSlot<RouteEntry>? slot) ? slot : null;
+    public CacheSlot<RouteEntry>? Peek(string host) =>
+        _cache.TryGetValue(host, out CacheSlot<RouteEntry>? slot) ? slot
+        : _negative.TryGet(host, out var freshUntil, out var storedAt) ? new CacheSlot<RouteEntry>(null, freshUntil, storedAt)
+        : null;
 
     /// <summary>Applies an invalidation: the affected answers are re-read from Redis on their next request.</summary>
     public void Invalidate(RouteChange change)
@@ -157,10 +176,15 @@ public sealed class RouteCache : IDisposable
         {
             slot!.MarkStale();
         }
+        else
+        {
+            _negative.MarkStale(name);
+        }
     }
 
     private void MarkStaleWhere(Func<string, string, bool> predicate, string name)
     {
+        _negative.MarkAllStale(_time.GetMonotonicMs()); // hashes cannot be matched against a wildcard: all of them
         foreach (var key in _cache.Keys)
         {
             if (key is string host && predicate(host, name) && _cache.TryGetValue(host, out CacheSlot<RouteEntry>? slot))
@@ -190,13 +214,20 @@ public sealed class RouteCache : IDisposable
         var ttlMs = Interlocked.Read(ref _ttlMs);
         var fresh = Interlocked.Read(ref _generation) == generation ? now + Jittered(ttlMs) : 0;
         var slot = new CacheSlot<RouteEntry>(entry, fresh, now);
+        if (entry is null)
+        {
+            _negative.Set(host, fresh, now);
+            _cache.Remove(host); // the route is gone: its last answer must not shadow "not found"
+            return new RouteLookup(null, RouteLookupSource.Store, slot);
+        }
+
+        _negative.Remove(host);
         _cache.Set(host, slot, new MemoryCacheEntryOptions
         {
             Size = 1,
-            // Memory only (the limits that count are WithinStaleLimit's): positive answers outlive their TTL to be
-            // served while Redis is down; "not found" is worth little once old.
-            AbsoluteExpirationRelativeToNow = entry is null ? TimeSpan.FromMilliseconds(Math.Max(ttlMs, 1)) : _maxStale,
-            Priority = entry is null ? CacheItemPriority.Low : CacheItemPriority.Normal,
+            // Memory only (the limits that count are WithinStaleLimit's): answers outlive their TTL to be served while
+            // Redis is down.
+            AbsoluteExpirationRelativeToNow = _maxStale,
         });
         return new RouteLookup(entry, RouteLookupSource.Store, slot);
     }
