@@ -5,6 +5,8 @@
 #   nobudget  Entrance:LookupBudget off: every request is a Redis lookup; fills the 100,000-entry cache (RSS figure)
 #   budget    the default budgets (one client address: 100 misses/s, burst 1,000; router 5,000/s, burst 50,000)
 #   noindex   budget off and Entrance:WildcardIndex=false: the lookup cost before the index
+#   known     budget off, 100,000 declared routes (settings only: 502 no-backends, no backend touched) requested in
+#             turn: the RSS of cached routes rather than "not found" answers
 # Prints per run: requests, req/s, Redis commands per request and per lookup that reached Redis (script-internal calls
 # counted), 503 lookup-budget answers, router RSS before/after, GC heap after. Traffic stays on 127.0.0.1.
 # Usage: bench/unknown-host-flood.sh [duration=20s] [connections=32] [rounds=1] [modes="nobudget budget noindex"]
@@ -26,6 +28,17 @@ cat > "$work/random-host.lua" <<'LUA'
 math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
 request = function() return wrk.format("GET", "/", { Host = "h" .. math.random(1, 2^31) .. math.random(1, 2^31) .. ".flood.example.com" }) end
 LUA
+cat > "$work/known-host.lua" <<'LUA'
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+local n = math.random(0, 99999)
+request = function() n = (n + 1) % 100000; return wrk.format("GET", "/", { Host = "k" .. n .. ".known.example.com" }) end
+LUA
+if [[ " $modes " == *" known "* ]]; then
+  python3 -c 'import sys
+for i in range(100000):
+    n = f"entrance:host:k{i}.known.example.com"
+    sys.stdout.write(f"*4\r\n$4\r\nHSET\r\n${len(n)}\r\n{n}\r\n$2\r\nlb\r\n$6\r\nrandom\r\n")' | redis-cli -p "$redis_port" --pipe >/dev/null
+fi
 calls() { redis-cli -p "$redis_port" INFO commandstats | awk -F'[=,:]' '/^cmdstat_/ && !/cmdstat_(info|ping|subscribe|psubscribe|client|config|scan|hello|cluster|echo|script|select)/ {s+=$3} END {print s+0}'; }
 metric() { curl -s "http://127.0.0.1:$admin_port/metrics" | awk -v m="$1" '$1 == m {print $2; f=1} END {if (!f) print 0}'; }
 
@@ -35,7 +48,9 @@ run() {
     nobudget) extra=(--Entrance:LookupBudget:PerClientPerSecond 0 --Entrance:LookupBudget:PerRouterPerSecond 0) ;;
     budget) ;;
     noindex) extra=(--Entrance:LookupBudget:PerClientPerSecond 0 --Entrance:LookupBudget:PerRouterPerSecond 0 --Entrance:WildcardIndex false) ;;
+    known) extra=(--Entrance:LookupBudget:PerClientPerSecond 0 --Entrance:LookupBudget:PerRouterPerSecond 0) ;;
   esac
+  local script="$work/random-host.lua"; [ "$mode" = known ] && script="$work/known-host.lua"
   router_port=$(free_port); admin_port=$(free_port)
   dotnet "$root/src/Router/bin/Release/net10.0/Entrance.Router.dll" --urls "http://127.0.0.1:$router_port" \
     --Entrance:Redis "127.0.0.1:$redis_port" --Entrance:AccessLog:Output off --Entrance:AdminUrls "http://127.0.0.1:$admin_port" \
@@ -45,7 +60,7 @@ run() {
   sleep 2 # tracking registered and the wildcard index scanned
   local rss_before; rss_before=$(awk '/VmRSS/ {print int($2/1024)}' "/proc/$router_pid/status")
   local before; before=$(calls)
-  local out; out=$(wrk -t2 -c"$connections" -d"$duration" -s "$work/random-host.lua" "http://127.0.0.1:$router_port/")
+  local out; out=$(wrk -t2 -c"$connections" -d"$duration" -s "$script" "http://127.0.0.1:$router_port/")
   local after; after=$(calls)
   local rss_after; rss_after=$(awk '/VmRSS/ {print int($2/1024)}' "/proc/$router_pid/status")
   local requests rps misses rejected entries heap
