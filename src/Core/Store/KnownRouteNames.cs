@@ -148,17 +148,7 @@ public sealed class KnownRouteNames
             _seenDuringScan = [];
         }
 
-        var found = new HashSet<string>(StringComparer.Ordinal);
-        var keys = redis.Keys;
-        // Route names hold '*' only as a wildcard's first label or the catch-all: match keys with a '*' after the prefix.
-        await foreach (var rest in KeyScan.RouteNamesAsync(redis, string.Empty, "*\\**").ConfigureAwait(false))
-        {
-            if (keys.RouteNameOf(keys.Prefix + rest) is { } name && RoutePath.HostOf(name) is var host
-                && (host == HostName.CatchAll || HostName.IsWildcard(host)))
-            {
-                found.Add(host);
-            }
-        }
+        var found = await ScanWildcardsAsync(redis).ConfigureAwait(false);
 
         lock (_gate)
         {
@@ -173,5 +163,48 @@ public sealed class KnownRouteNames
             _trusted = true;
             return true;
         }
+    }
+
+    /// <summary>
+    /// Every wildcard and catch-all route name with a key on any primary (one node; the master behind Sentinel; every
+    /// master of a cluster, since each holds only its slots). Route names hold '*' only as a wildcard's first label or
+    /// the catch-all, so the walk matches keys with a '*' after the prefix.
+    /// </summary>
+    private static async Task<HashSet<string>> ScanWildcardsAsync(RedisConnection redis)
+    {
+        var keys = redis.Keys;
+        var pattern = EscapeGlob(keys.Prefix) + "*\\**";
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        var servers = redis.Multiplexer.GetServers();
+        var primaries = servers.Where(s => !s.IsReplica).ToArray();
+        foreach (var server in primaries.Length > 0 ? primaries : servers[..1])
+        {
+            await foreach (var key in server.KeysAsync(redis.Database, pattern, pageSize: 1000).ConfigureAwait(false))
+            {
+                if (keys.RouteNameOf(((string)key!).AsSpan()) is { } name && RoutePath.HostOf(name) is var host
+                    && (host == HostName.CatchAll || HostName.IsWildcard(host)))
+                {
+                    found.Add(host);
+                }
+            }
+        }
+
+        return found;
+    }
+
+    private static string EscapeGlob(string literal)
+    {
+        var builder = new System.Text.StringBuilder(literal.Length);
+        foreach (var c in literal)
+        {
+            if (c is '*' or '?' or '[' or ']' or '\\')
+            {
+                builder.Append('\\');
+            }
+
+            builder.Append(c);
+        }
+
+        return builder.ToString();
     }
 }
