@@ -92,8 +92,17 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
         return result.IsNull ? null : Parse(candidates, keys, (RedisResult[])result!, now);
     }
 
-    /// <summary>The route names a lookup reads, in order (exact, wildcards longest first, catch-all).</summary>
-    private string[] CandidatesFor(string host) => HostName.Candidates(host);
+    /// <summary>
+    /// Which wildcards and whether the catch-all exist; the router keeps it current from the change feed and trusts it
+    /// only while that feed is live (a process that never does, like the CLI, probes every candidate).
+    /// </summary>
+    public KnownRouteNames KnownNames { get; } = new();
+
+    /// <summary>
+    /// The route names a lookup reads, in order (exact, wildcards longest first, catch-all): only those of them known to
+    /// exist while <see cref="KnownNames"/> is trusted, so an unknown host costs one candidate's reads.
+    /// </summary>
+    private string[] CandidatesFor(string host) => KnownNames.Candidates(host);
 
     public async Task MarkDeadAsync(RouteRecord route, int index, long expiresAtUnixMs, CancellationToken cancellationToken = default)
     {

@@ -52,6 +52,18 @@ public sealed class EntranceOptions
     /// <summary>The circuit breaker in front of Redis lookups.</summary>
     public StoreBreakerOptions StoreBreaker { get; set; } = new();
 
+    /// <summary>Budgets of cache misses that go to Redis, per client address and per router (flood protection).</summary>
+    public LookupBudgetOptions LookupBudget { get; set; } = new();
+
+    /// <summary>
+    /// Keep an index of the wildcard route names and the catch-all that exist, so an unknown host costs one candidate's
+    /// Redis reads instead of every parent's. Used only while changes are pushed (tracking or keyspace events).
+    /// </summary>
+    public bool WildcardIndex { get; set; } = true;
+
+    /// <summary>How often the wildcard index is rebuilt by a SCAN (drops wildcards deleted since; additions arrive at once).</summary>
+    public TimeSpan WildcardRescan { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Default load-balancing policy: <c>p2c</c>, <c>random</c> or <c>round-robin</c>.</summary>
     public string LoadBalancing { get; set; } = "p2c";
 

@@ -76,6 +76,9 @@ public sealed class RouterMetrics
         _accessLogDropped = f.CreateCounter("entrance_access_log_dropped_total", "Access-log lines dropped because the writer fell behind.");
         var cacheEntries = f.CreateGauge("entrance_cache_entries", "Hosts held in the route cache (positive and negative answers).");
         var redisUp = f.CreateGauge("entrance_redis_up", "1 while Redis is connected and its circuit breaker closed, else 0.");
+        var budgetRejections = f.CreateCounter("entrance_lookup_budget_rejections_total", "Cache misses answered 503 lookup-budget without Redis, by the budget that was spent (client, router).", ["scope"]);
+        var clientRejections = budgetRejections.WithLabels("client");
+        var routerRejections = budgetRejections.WithLabels("router");
         if (options.Value.RouteLabels > 0)
         {
             _routeLabels = new BoundedLabels(options.Value.RouteLabels);
@@ -90,6 +93,8 @@ public sealed class RouterMetrics
             {
                 cacheEntries.Set(cache.Count);
                 redisUp.Set(cache.StoreCircuitOpen ? 0 : 1);
+                clientRejections.IncTo(cache.Budget.ClientRejections);
+                routerRejections.IncTo(cache.Budget.RouterRejections);
             }
         });
     }

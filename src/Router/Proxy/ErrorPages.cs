@@ -21,6 +21,10 @@ public static class ErrorPages
     public static readonly ErrorPage MethodNotAllowed = new(StatusCodes.Status405MethodNotAllowed, "method-not-allowed", "CONNECT is not proxied.");
     public static readonly ErrorPage StoreUnavailable = new(StatusCodes.Status503ServiceUnavailable, "store-unavailable", "Routes cannot be read right now; retry shortly.");
 
+    /// <summary>A miss over the lookup budget (<c>Entrance:LookupBudget</c>): answered without Redis; the host may well exist.</summary>
+    public static ErrorPage LookupBudget(int retryAfterSeconds) =>
+        new(StatusCodes.Status503ServiceUnavailable, "lookup-budget", "Too many lookups of unknown hosts; retry shortly.") { RetryAfterSeconds = retryAfterSeconds };
+
     public static ErrorPage UnknownHost(int status) => new(status, "unknown-host", "No route for this host.");
 
     public static Task WriteAsync(HttpContext context, ErrorPage page)
@@ -45,6 +49,11 @@ public static class ErrorPages
             response.Headers.Allow = "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH, TRACE"; // RFC 9110: a 405 lists what is allowed
         }
 
+        if (page.RetryAfterSeconds is { } retryAfter)
+        {
+            response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         response.ContentType = "text/plain; charset=utf-8";
         response.ContentLength = page.Body.Length;
         return response.Body.WriteAsync(page.Body, context.RequestAborted).AsTask();
@@ -54,6 +63,9 @@ public static class ErrorPages
 /// <summary>One of the router's error answers; the body is rendered once.</summary>
 public sealed record ErrorPage(int Status, string Reason, string Message)
 {
+    /// <summary>Seconds for a <c>Retry-After</c> header, when the answer has one.</summary>
+    public int? RetryAfterSeconds { get; init; }
+
     public byte[] Body { get; } = Encoding.UTF8.GetBytes($"{Status} {ReasonPhrases.GetReasonPhrase(Status)}: {Message} ({Reason})\n");
 
     /// <summary>The message as a <c>grpc-message</c> header (percent-encoded where needed; these messages are plain ASCII).</summary>

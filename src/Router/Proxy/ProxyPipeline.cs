@@ -38,6 +38,7 @@ public sealed class ProxyPipeline(
     public const string PingHost = "__ping__";
 
     private readonly ErrorPage _unknownHost = ErrorPages.UnknownHost(options.Value.UnknownHostStatus);
+    private readonly ErrorPage _overBudget = ErrorPages.LookupBudget(options.Value.LookupBudget.RetryAfterSeconds);
     private readonly int _retries = Math.Max(0, options.Value.Retries);
 
     public async Task InvokeAsync(HttpContext context)
@@ -91,7 +92,7 @@ public sealed class ProxyPipeline(
         RouteLookup lookup;
         try
         {
-            lookup = await routes.GetAsync(host);
+            lookup = await routes.GetAsync(host, context.Connection.RemoteIpAddress);
         }
         catch (RouteStoreUnavailableException ex)
         {
@@ -102,6 +103,11 @@ public sealed class ProxyPipeline(
 
         var route = lookup.Entry;
         request.CacheSource = lookup.Source;
+        if (lookup.Source == RouteLookupSource.OverBudget)
+        {
+            await FailAsync(context, request, _overBudget);
+            return;
+        }
         if (route is null)
         {
             request.NotFound = true;

@@ -84,6 +84,7 @@ public sealed class ProxyRequest
         RouteLookupSource.Cache => NotFound ? "negative_hit" : "hit",
         RouteLookupSource.Store => "miss",
         RouteLookupSource.Stale => "stale",
+        RouteLookupSource.OverBudget => "over_budget",
         _ => null,
     };
 

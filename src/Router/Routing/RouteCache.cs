@@ -1,3 +1,4 @@
+using System.Net;
 using Entrance.Core.Hosts;
 using Entrance.Core.Store;
 using Entrance.Router.Configuration;
@@ -15,10 +16,13 @@ namespace Entrance.Router.Routing;
 /// </summary>
 public sealed class RouteCache : IDisposable
 {
-    private readonly MemoryCache _cache;
+    private readonly MemoryCache _cache; // hosts with a route (or a bad one)
+    private readonly NegativeAnswers _negative; // hosts without: a fixed table, whatever a flood sends
     private readonly SingleFlight<RouteLookup> _singleFlight = new();
     private readonly RouteDataWarnings _dataWarnings = new();
     private readonly GuardedLookups _lookups;
+    private readonly KnownRouteNames? _known;
+    private readonly CacheSlot<RouteEntry> _overBudget = new(null, 0, 0);
     private readonly IRouteStore _store;
     private readonly BackendRegistry _backends;
     private readonly LoadBalancingPolicies _policies;
@@ -37,7 +41,8 @@ public sealed class RouteCache : IDisposable
         LoadBalancingPolicies policies,
         IOptions<EntranceOptions> options,
         TimeProvider time,
-        ILogger<RouteCache> logger)
+        ILogger<RouteCache> logger,
+        KnownRouteNames? known = null)
     {
         var o = options.Value;
         _store = store;
@@ -51,6 +56,9 @@ public sealed class RouteCache : IDisposable
         _maxStale = o.MaxStale;
         _maxStaleMs = (long)o.MaxStale.TotalMilliseconds;
         _lookups = GuardedLookups.From(o, time);
+        Budget = new LookupBudget(o.LookupBudget, time);
+        _known = o.WildcardIndex ? known : null;
+        _negative = new NegativeAnswers(o.CacheSizeLimit);
         _cache = new MemoryCache(new MemoryCacheOptions
         {
             SizeLimit = o.CacheSizeLimit,
@@ -59,7 +67,11 @@ public sealed class RouteCache : IDisposable
         });
     }
 
-    public int Count => _cache.Count;
+    /// <summary>Hosts answered: with a route, and "no such host".</summary>
+    public int Count => _cache.Count + _negative.Count;
+
+    /// <summary>The budget of misses for hosts without a cached route (see <see cref="GetAsync(string, IPAddress?)"/>).</summary>
+    public LookupBudget Budget { get; }
 
     /// <summary>True while Redis lookups fail fast.</summary>
     public bool StoreCircuitOpen => _lookups.BreakerOpen || !_store.IsConnected;
@@ -76,13 +88,16 @@ public sealed class RouteCache : IDisposable
     /// </summary>
     public void SetChangesPushed(bool pushed)
     {
+        _known?.SetLive(pushed); // the wildcard index is only as good as the feed that keeps it current
         var ttl = pushed ? _notifiedTtlMs : _pollingTtlMs;
         if (Interlocked.Exchange(ref _ttlMs, ttl) == ttl || pushed)
         {
             return;
         }
 
-        var cap = _time.GetMonotonicMs() + _pollingTtlMs;
+        var now = _time.GetMonotonicMs();
+        _negative.MarkAllStale(now); // cheaper than capping each: "not found" is re-read once
+        var cap = now + _pollingTtlMs;
         foreach (var key in _cache.Keys)
         {
             if (_cache.TryGetValue(key, out CacheSlot<RouteEntry>? slot))
@@ -92,23 +107,54 @@ public sealed class RouteCache : IDisposable
         }
     }
 
-    /// <summary>Resolves a normalised host. Throws <see cref="RouteStoreUnavailableException"/> when Redis cannot answer and nothing is cached.</summary>
-    public ValueTask<RouteLookup> GetAsync(string host)
+    /// <summary>Resolves a normalised host, outside any budget (admin reports, internal callers). Throws <see cref="RouteStoreUnavailableException"/> when Redis cannot answer and nothing is cached.</summary>
+    public ValueTask<RouteLookup> GetAsync(string host) => GetAsync(host, null, budgeted: false);
+
+    /// <summary>
+    /// Resolves a normalised host for a request from <paramref name="client"/>. A miss for a host without a cached route
+    /// (unknown, "not found", or evicted) spends the client's and the router's <see cref="Budget"/>; over it, the answer
+    /// is <see cref="RouteLookupSource.OverBudget"/> at once, without Redis. Refreshing a cached route is never charged.
+    /// </summary>
+    public ValueTask<RouteLookup> GetAsync(string host, IPAddress? client) => GetAsync(host, client, budgeted: true);
+
+    private ValueTask<RouteLookup> GetAsync(string host, IPAddress? client, bool budgeted)
     {
-        if (_cache.TryGetValue(host, out CacheSlot<RouteEntry>? slot) && slot!.FreshUntilMs > _time.GetMonotonicMs())
+        if (_cache.TryGetValue(host, out CacheSlot<RouteEntry>? slot))
         {
-            return new ValueTask<RouteLookup>(new RouteLookup(slot.Entry, RouteLookupSource.Cache, slot));
+            if (slot!.FreshUntilMs > _time.GetMonotonicMs())
+            {
+                return new ValueTask<RouteLookup>(new RouteLookup(slot.Entry, RouteLookupSource.Cache, slot));
+            }
+        }
+        else if (_negative.TryGet(host, out var freshUntil, out var storedAt))
+        {
+            slot = new CacheSlot<RouteEntry>(null, freshUntil, storedAt); // short-lived: the table holds only numbers
+            if (freshUntil > _time.GetMonotonicMs())
+            {
+                return new ValueTask<RouteLookup>(new RouteLookup(null, RouteLookupSource.Cache, slot));
+            }
+        }
+
+        if (budgeted && slot?.Entry is null && Budget.TryTake(client) != BudgetScope.None)
+        {
+            return new ValueTask<RouteLookup>(new RouteLookup(null, RouteLookupSource.OverBudget, slot ?? _overBudget));
         }
 
         return new ValueTask<RouteLookup>(_singleFlight.RunAsync(host, (this, slot), static (h, s) => s.Item1.LookupAsync(h, s.Item2)));
     }
 
     /// <summary>The cached answer without touching Redis or the entry's recency, for introspection.</summary>
-    public CacheSlot<RouteEntry>? Peek(string host) => _cache.TryGetValue(host, out CacheSlot<RouteEntry>? slot) ? slot : null;
+    public CacheSlot<RouteEntry>? Peek(string host) =>
+        _cache.TryGetValue(host, out CacheSlot<RouteEntry>? slot) ? slot
+        : _negative.TryGet(host, out var freshUntil, out var storedAt) ? new CacheSlot<RouteEntry>(null, freshUntil, storedAt)
+        : null;
 
     /// <summary>Applies an invalidation: the affected answers are re-read from Redis on their next request.</summary>
     public void Invalidate(RouteChange change)
     {
+        // The index learns a new wildcard before answers are dropped, so the lookups that follow probe it.
+        _known?.Observe(change.Kind == RouteChangeKind.Route ? change.RouteName : null);
+
         // Bumped first: a lookup in flight across this call stores its answer as already stale.
         Interlocked.Increment(ref _generation);
         if (change.Kind != RouteChangeKind.Route || change.RouteName == HostName.CatchAll)
@@ -130,10 +176,15 @@ public sealed class RouteCache : IDisposable
         {
             slot!.MarkStale();
         }
+        else
+        {
+            _negative.MarkStale(name);
+        }
     }
 
     private void MarkStaleWhere(Func<string, string, bool> predicate, string name)
     {
+        _negative.MarkAllStale(_time.GetMonotonicMs()); // hashes cannot be matched against a wildcard: all of them
         foreach (var key in _cache.Keys)
         {
             if (key is string host && predicate(host, name) && _cache.TryGetValue(host, out CacheSlot<RouteEntry>? slot))
@@ -163,13 +214,20 @@ public sealed class RouteCache : IDisposable
         var ttlMs = Interlocked.Read(ref _ttlMs);
         var fresh = Interlocked.Read(ref _generation) == generation ? now + Jittered(ttlMs) : 0;
         var slot = new CacheSlot<RouteEntry>(entry, fresh, now);
+        if (entry is null)
+        {
+            _negative.Set(host, fresh, now);
+            _cache.Remove(host); // the route is gone: its last answer must not shadow "not found"
+            return new RouteLookup(null, RouteLookupSource.Store, slot);
+        }
+
+        _negative.Remove(host);
         _cache.Set(host, slot, new MemoryCacheEntryOptions
         {
             Size = 1,
-            // Memory only (the limits that count are WithinStaleLimit's): positive answers outlive their TTL to be
-            // served while Redis is down; "not found" is worth little once old.
-            AbsoluteExpirationRelativeToNow = entry is null ? TimeSpan.FromMilliseconds(Math.Max(ttlMs, 1)) : _maxStale,
-            Priority = entry is null ? CacheItemPriority.Low : CacheItemPriority.Normal,
+            // Memory only (the limits that count are WithinStaleLimit's): answers outlive their TTL to be served while
+            // Redis is down.
+            AbsoluteExpirationRelativeToNow = _maxStale,
         });
         return new RouteLookup(entry, RouteLookupSource.Store, slot);
     }

@@ -11,6 +11,9 @@ public enum RouteLookupSource
 
     /// <summary>Redis could not answer; the last known answer, past its TTL.</summary>
     Stale,
+
+    /// <summary>A miss over the lookup budget (<see cref="LookupBudget"/>): no answer, and Redis was not asked.</summary>
+    OverBudget,
 }
 
 /// <summary>A host's answer: its route (null for "no such host"), where the answer came from, and the cached slot behind it.</summary>

@@ -1,3 +1,4 @@
+using Entrance.Core.Store;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Entrance.Router.Routing;
@@ -10,7 +11,10 @@ public static class RoutingServiceCollectionExtensions
         // tests replace it with a FakeTimeProvider.
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<BackendRegistry>();
+        // The store's own index: its lookups read it, the cache feeds it the changes it is told of.
+        services.TryAddSingleton(sp => sp.GetRequiredService<RedisRouteStore>().KnownNames);
         services.AddSingleton<RouteCache>();
+        services.AddHostedService<WildcardIndexRefresher>();
         return services;
     }
 }

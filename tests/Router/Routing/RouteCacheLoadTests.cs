@@ -57,7 +57,8 @@ public class RouteCacheLoadTests(RedisFixture redis) : IClassFixture<RedisFixtur
         {
             builder.Services.RemoveAll<IRouteStore>();
             builder.Services.AddSingleton<IRouteStore>(sp => counting = new CountingStore(sp.GetRequiredService<RedisRouteStore>()));
-        }, $"Entrance:CacheSizeLimit={limit}", $"Entrance:MaxConcurrentLookups={lookups}", "Entrance:RedisTimeout=00:00:05");
+        }, $"Entrance:CacheSizeLimit={limit}", $"Entrance:MaxConcurrentLookups={lookups}", "Entrance:RedisTimeout=00:00:05",
+            "Entrance:LookupBudget:PerClientPerSecond=0", "Entrance:LookupBudget:PerRouterPerSecond=0"); // the flood is the point here
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         var baseline = GC.GetTotalMemory(true);
 
