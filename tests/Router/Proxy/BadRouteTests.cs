@@ -101,7 +101,7 @@ public class BadRouteTests(RedisFixture redis) : IClassFixture<RedisFixture>, IA
 
         Assert.Single(_logs.Warnings("not a url"));
         using var report = JsonDocument.Parse(await _router.AdminClient.GetStringAsync("/routes/mixed.example.com"));
-        var skipped = report.RootElement.GetProperty("skippedBackends").EnumerateArray().Select(e => e.GetString()).Order().ToArray();
+        var skipped = report.RootElement.GetProperty("skippedBackends").EnumerateArray().Select(e => e.GetString()!).Order().ToArray();
         Assert.Equal(["ftp://x.example.com", "not a url"], skipped);
         Assert.Equal(JsonValueKind.Null, report.RootElement.GetProperty("problem").ValueKind);
     }

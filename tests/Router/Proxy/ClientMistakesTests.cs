@@ -86,7 +86,7 @@ public class ClientMistakesTests(RedisFixture redis) : IClassFixture<RedisFixtur
         Assert.Empty(await response.Content.ReadAsByteArrayAsync());
         Assert.False(response.Headers.Contains("X-Entrance-Error"));
         await served;
-        Assert.Empty(_logs.Entries.Where(e => e.Level >= LogLevel.Error));
+        Assert.DoesNotContain(_logs.Entries, e => e.Level >= LogLevel.Error);
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public class ClientMistakesTests(RedisFixture redis) : IClassFixture<RedisFixtur
     private async Task AssertNoBackendBlamedAsync()
     {
         Assert.Equal("0", await redis.Server.CliAsync("EXISTS", "entrance:dead:app.example.com"));
-        Assert.Empty(_logs.Entries.Where(e => e.Level >= LogLevel.Warning && e.Message.Contains("Forwarding to", StringComparison.Ordinal)));
+        Assert.DoesNotContain(_logs.Entries, e => e.Level >= LogLevel.Warning && e.Message.Contains("Forwarding to", StringComparison.Ordinal));
         var metrics = Entrance.Router.Tests.Metrics.Exposition.Parse(await _router.AdminClient.GetStringAsync("/metrics"));
         Assert.Equal(0, metrics.ValueOrZero("entrance_retries_total"));
     }

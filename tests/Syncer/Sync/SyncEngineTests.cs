@@ -293,7 +293,7 @@ public class SyncEngineTests(RedisFixture redis) : IClassFixture<RedisFixture>, 
         await StartSyncerAsync();
         await Eventually.TrueAsync(async () => await Redis.CliAsync("EXISTS", "entrance:host:a.example.com") == "1", Within, "host declared");
         var received = new TaskCompletionSource<string>();
-        await Redis.Client.GetSubscriber().SubscribeAsync("entrance:changed", (_, message) => received.TrySetResult(message!));
+        await Redis.Client.GetSubscriber().SubscribeAsync(StackExchange.Redis.RedisChannel.Literal("entrance:changed"), (_, message) => received.TrySetResult(message!));
 
         _api.Upsert(ApiKind.EndpointSlices, Slice("shop", "web-1", "web", "http", 80, new Ep("10.0.0.1")));
 
