@@ -1,3 +1,5 @@
+using System.Net;
+using Entrance.Core.Store;
 using Entrance.Router.Invalidation;
 using Entrance.Testing;
 using Microsoft.Extensions.Hosting;
@@ -145,6 +147,37 @@ public sealed class ClusterTrackingTests(ClusterTrackingTests.QuietCluster fixtu
         {
             await Eventually.TrueAsync(async () => await router.GetBodyAsync(host) == "new", TimeSpan.FromSeconds(5), $"tracking invalidation for {host}");
         }
+    }
+
+    [Fact]
+    public async Task WildcardIndex_WildcardAddedRawOnCluster_TrustedIndexLearnsItAndServes()
+    {
+        // The scanned one lives on the last master, so a scan of the first endpoint alone would miss it.
+        var wildcards = ClusterHosts.PerNode(Cluster, "wild").Select(h => "*." + h).Reverse().ToList();
+        await Cluster.CliAsync("SADD", $"entrance:backends:{{{wildcards[0]}}}", _backends[0].Url);
+
+        await using var router = await RouterHost.StartAsync(Cluster.Configuration, "Entrance:CacheTtl=00:00:30", "Entrance:NotifiedCacheTtl=00:01:00");
+        var index = router.Service<KnownRouteNames>();
+        await Eventually.TrueAsync(() => Task.FromResult(index.Trusted), TimeSpan.FromSeconds(20), "wildcard index trusted");
+
+        // The scan over every master found the tagged wildcard key; the others are not probed until they exist.
+        Assert.Contains(wildcards[0], index.Candidates("a" + wildcards[0][1..]));
+        Assert.Equal("old", await router.GetBodyAsync("a" + wildcards[0][1..]));
+        foreach (var wildcard in wildcards.Skip(1))
+        {
+            var host = "a" + wildcard[1..];
+            Assert.Equal(HttpStatusCode.NotFound, (await router.GetAsync(host)).StatusCode);
+            Assert.DoesNotContain(wildcard, index.Candidates(host));
+            await Cluster.CliAsync("SADD", $"entrance:backends:{{{wildcard}}}", _backends[1].Url);
+        }
+
+        foreach (var wildcard in wildcards.Skip(1))
+        {
+            var host = "a" + wildcard[1..];
+            await Eventually.TrueAsync(async () => await router.GetBodyAsync(host) == "new", TimeSpan.FromSeconds(5), $"raw wildcard {wildcard} served");
+        }
+
+        Assert.True(index.Trusted);
     }
 
     [Fact]
