@@ -22,7 +22,8 @@ internal static class RedisConnectCheck
         }
 
         var sentinelList = Describe(options);
-        var sentinelCredentials = options.SentinelPassword is null && options.SentinelUser is null
+        // SentinelPassword falls back to Password when not set; the configuration string tells whether it was.
+        var sentinelCredentials = options.SentinelUser is null && !options.ToString(includePassword: false).Contains("sentinelPassword=", StringComparison.OrdinalIgnoreCase)
             ? "user/password, as no sentinelUser/sentinelPassword is set"
             : "sentinelUser/sentinelPassword";
         // SentinelConnectAsync authenticates with user/password: give it the sentinels' (as the library's own Sentinel connect does).
