@@ -73,7 +73,7 @@ public sealed class InvalidationListener(
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning("Cannot subscribe to invalidations yet ({Reason}); routes refresh by TTL until then", ex.Message);
-                if (time.GetElapsedTime(diagnosedAt) >= DiagnoseEvery || diagnosedAt == long.MinValue)
+                if (diagnosedAt == long.MinValue || time.GetElapsedTime(diagnosedAt) >= DiagnoseEvery)
                 {
                     diagnosedAt = time.GetTimestamp();
                     problem = await ReportConnectProblemAsync(problem).ConfigureAwait(false);
