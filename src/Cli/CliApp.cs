@@ -137,6 +137,12 @@ internal sealed class CommandFactory
             {
                 return ExitCodes.Ok;
             }
+            catch (RedisCredentialsRefusedException ex)
+            {
+                // A wrong user or password (the sentinels' or the data nodes'): a configuration error, like an ACL refusal.
+                await ctx.Err.WriteLineAsync("error: " + ex.Message);
+                return ExitCodes.InvalidInput;
+            }
             catch (Exception ex) when (RedisConnection.IsUnavailable(ex))
             {
                 var message = ex is RouteStoreUnavailableException ? ex.Message : $"Redis at {ctx.Redis} did not answer: {ex.Message}";

@@ -4,7 +4,10 @@ namespace Entrance.Testing;
 
 /// <summary>
 /// A real Sentinel deployment on loopback: a master, one replica and three sentinels (redis-server --sentinel) watching
-/// service <see cref="ServiceName"/> with a 1 s down-after, so a killed master is replaced within seconds.
+/// service <see cref="ServiceName"/> with a 1 s down-after, so a killed master is replaced within seconds. With
+/// <see cref="SentinelAuth"/> the data nodes require a password (<c>requirepass</c>, and <c>masterauth</c> so either can
+/// follow the other) which the sentinels are given (<c>sentinel auth-pass</c>), and the sentinels require their own
+/// password, for the default user or an ACL user (which they also use among themselves: <c>sentinel-user/-pass</c>).
 /// </summary>
 public sealed class RedisSentinelSet : IAsyncDisposable
 {
@@ -13,12 +16,18 @@ public sealed class RedisSentinelSet : IAsyncDisposable
     private readonly List<Process> _sentinels = [];
     private readonly string _dir;
 
-    private RedisSentinelSet(RedisServer master, RedisServer replica, string dir)
+    private RedisSentinelSet(RedisServer master, RedisServer replica, string dir, SentinelAuth? auth)
     {
         Master = master;
         Replica = replica;
         _dir = dir;
+        Auth = auth;
     }
+
+    public SentinelAuth? Auth { get; }
+
+    /// <summary>redis-cli arguments that authenticate to a data node (empty without <see cref="Auth"/>), before the command.</summary>
+    public string[] DataCliAuth => Auth is null ? [] : ["-a", Auth.DataPassword, "--no-auth-warning"];
 
     public RedisServer Master { get; }
 
@@ -26,14 +35,18 @@ public sealed class RedisSentinelSet : IAsyncDisposable
 
     public List<int> SentinelPorts { get; } = [];
 
-    /// <summary>The configuration a program is given: the sentinels and the service name.</summary>
-    public string Configuration => string.Join(",", SentinelPorts.Select(p => $"127.0.0.1:{p}")) + $",serviceName={ServiceName}";
+    /// <summary>The sentinels and the service name, without credentials.</summary>
+    public string Endpoints => string.Join(",", SentinelPorts.Select(p => $"127.0.0.1:{p}")) + $",serviceName={ServiceName}";
 
-    public static async Task<RedisSentinelSet> StartAsync()
+    /// <summary>The configuration a program is given: the sentinels, the service name and, with <see cref="Auth"/>, both passwords.</summary>
+    public string Configuration => Auth is null ? Endpoints : Endpoints + Auth.Settings;
+
+    public static async Task<RedisSentinelSet> StartAsync(SentinelAuth? auth = null)
     {
-        var master = await RedisServer.StartStockAsync();
-        var replica = await RedisServer.StartStockAsync("--replicaof", "127.0.0.1", master.Port.ToString());
-        var set = new RedisSentinelSet(master, replica, Directory.CreateTempSubdirectory("entrance-sentinel-").FullName);
+        string[] data = auth is null ? [] : ["--requirepass", auth.DataPassword, "--masterauth", auth.DataPassword];
+        var master = await RedisServer.StartStockAsync(data);
+        var replica = await RedisServer.StartStockAsync([.. data, "--replicaof", "127.0.0.1", master.Port.ToString()]);
+        var set = new RedisSentinelSet(master, replica, Directory.CreateTempSubdirectory("entrance-sentinel-").FullName, auth);
         for (var i = 0; i < 3; i++)
         {
             var port = FreePort.Next();
@@ -46,6 +59,7 @@ public sealed class RedisSentinelSet : IAsyncDisposable
                 sentinel down-after-milliseconds {ServiceName} 1000
                 sentinel failover-timeout {ServiceName} 5000
                 sentinel parallel-syncs {ServiceName} 1
+                {auth?.SentinelConfig(ServiceName)}
                 """);
             var psi = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true };
             psi.ArgumentList.Add(conf);
@@ -58,13 +72,13 @@ public sealed class RedisSentinelSet : IAsyncDisposable
         }
 
         // Ready when the replica is in sync and every sentinel knows the replica and the two other sentinels.
-        await Eventually.TrueAsync(async () => (await replica.CliAsync("INFO", "replication")).Contains("master_link_status:up", StringComparison.Ordinal),
+        await Eventually.TrueAsync(async () => (await replica.CliAsync([.. set.DataCliAuth, "INFO", "replication"])).Contains("master_link_status:up", StringComparison.Ordinal),
             TimeSpan.FromSeconds(20), "replica in sync");
         foreach (var port in set.SentinelPorts)
         {
             await Eventually.TrueAsync(async () =>
             {
-                var master = await SentinelAsync(port, "SENTINEL", "master", ServiceName);
+                var master = await SentinelAsync(port, [.. auth?.SentinelCliAuth ?? [], "SENTINEL", "master", ServiceName]);
                 return master.Contains("num-other-sentinels\n2", StringComparison.Ordinal) && master.Contains("num-slaves\n1", StringComparison.Ordinal);
             }, TimeSpan.FromSeconds(30), $"sentinel {port} sees the replica and the other sentinels");
         }
@@ -75,7 +89,7 @@ public sealed class RedisSentinelSet : IAsyncDisposable
     /// <summary>The master's port as the sentinels announce it.</summary>
     public async Task<int> MasterPortAsync()
     {
-        var reply = await SentinelAsync(SentinelPorts[0], "SENTINEL", "get-master-addr-by-name", ServiceName);
+        var reply = await SentinelAsync(SentinelPorts[0], [.. Auth?.SentinelCliAuth ?? [], "SENTINEL", "get-master-addr-by-name", ServiceName]);
         var lines = reply.Split('\n');
         return lines.Length >= 2 && int.TryParse(lines[1], out var port) ? port : 0;
     }
@@ -117,4 +131,22 @@ public sealed class RedisSentinelSet : IAsyncDisposable
         {
         }
     }
+}
+
+/// <summary>Passwords for a <see cref="RedisSentinelSet"/>: the data nodes' and the sentinels' (default user, or <paramref name="SentinelUser"/>).</summary>
+public sealed record SentinelAuth(string DataPassword, string SentinelPassword, string? SentinelUser = null)
+{
+    /// <summary>What a program's configuration adds: <c>password=</c> for the data nodes, <c>sentinelUser/Password=</c> for the sentinels.</summary>
+    public string Settings => $",password={DataPassword}" + (SentinelUser is null ? string.Empty : $",sentinelUser={SentinelUser}") + $",sentinelPassword={SentinelPassword}";
+
+    /// <summary>redis-cli arguments for a sentinel.</summary>
+    public string[] SentinelCliAuth => SentinelUser is null
+        ? ["-a", SentinelPassword, "--no-auth-warning"]
+        : ["--user", SentinelUser, "--pass", SentinelPassword, "--no-auth-warning"];
+
+    /// <summary>Sentinel configuration lines: the master's password, and the sentinels' own (also used between sentinels).</summary>
+    public string SentinelConfig(string service) => SentinelUser is null
+        ? $"sentinel auth-pass {service} {DataPassword}\nrequirepass {SentinelPassword}"
+        : $"sentinel auth-pass {service} {DataPassword}\nuser default off\nuser {SentinelUser} on >{SentinelPassword} allchannels +@all\n" +
+          $"sentinel sentinel-user {SentinelUser}\nsentinel sentinel-pass {SentinelPassword}";
 }

@@ -13,6 +13,7 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
     private RedisConnection(ConnectionMultiplexer multiplexer, ConfigurationOptions options, RedisKeys keys, RedisClientSettings? settings = null)
     {
         Multiplexer = multiplexer;
+        _options = options;
         ReadFlags = (settings ?? RedisClientSettings.Default).ReadFlags;
         Keys = keys;
         Database = options.DefaultDatabase ?? 0;
@@ -21,6 +22,8 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
         multiplexer.ConnectionRestored += (_, _) => DetectCluster();
         multiplexer.ConfigurationChanged += (_, _) => DetectCluster();
     }
+
+    private readonly ConfigurationOptions _options;
 
     public RedisKeys Keys { get; }
 
@@ -68,7 +71,8 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
     public static RedisConnection Connect(string configuration, string? keyPrefix, TimeSpan operationTimeout, RedisClientSettings? settings = null)
     {
         var options = ParseOptions(configuration, operationTimeout, settings);
-        return new RedisConnection(ConnectionMultiplexer.Connect(options), options, new RedisKeys(keyPrefix), settings);
+        var configured = options.Clone(); // a Sentinel connect replaces the endpoints it is given with the master's
+        return new RedisConnection(ConnectionMultiplexer.Connect(options), configured, new RedisKeys(keyPrefix), settings);
     }
 
     /// <summary>
@@ -82,7 +86,7 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
         var options = ParseOptions(configuration, TimeSpan.FromSeconds(Math.Max(connectTimeout.TotalSeconds, 5)), settings);
         options.AbortOnConnectFail = true;
         options.ConnectTimeout = (int)connectTimeout.TotalMilliseconds;
-        var endpoint = Describe(options);
+        var configured = options.Clone(); // a Sentinel connect replaces the endpoints it is given with the master's
         ConnectionMultiplexer multiplexer;
         try
         {
@@ -90,16 +94,48 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
         }
         catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException or System.Net.Sockets.SocketException)
         {
-            throw new RouteStoreUnavailableException($"cannot reach Redis at {endpoint}: {Reason(ex.Message)} (connect timeout {connectTimeout.TotalSeconds:0.#} s)", ex);
+            throw await ConnectFailureAsync(configured, ex, connectTimeout).ConfigureAwait(false);
         }
 
         if (!multiplexer.IsConnected)
         {
             multiplexer.Dispose();
-            throw new RouteStoreUnavailableException($"cannot reach Redis at {endpoint}");
+            throw await ConnectFailureAsync(configured, null, connectTimeout).ConfigureAwait(false);
         }
 
-        return new RedisConnection(multiplexer, options, new RedisKeys(keyPrefix), settings);
+        return new RedisConnection(multiplexer, configured, new RedisKeys(keyPrefix), settings);
+    }
+
+    /// <summary>
+    /// What went wrong when the connection is not up: the refused step (the sentinels' or the master's credentials, a
+    /// service the sentinels do not know, a node that does not answer), or null when a fresh attempt finds no problem.
+    /// Makes short-lived connections of its own: call it after a failure, not on every request.
+    /// </summary>
+    public Task<RedisConnectProblem?> DiagnoseAsync() => RedisConnectCheck.RunAsync(_options, TimeSpan.FromMilliseconds(_options.ConnectTimeout));
+
+    /// <summary>
+    /// The exception a failed CLI connect ends in: credentials refused (naming whether by the sentinels or the master), or
+    /// unreachable naming the address; with Sentinel the steps are retried one by one to tell which failed.
+    /// </summary>
+    private static async Task<Exception> ConnectFailureAsync(ConfigurationOptions options, Exception? ex, TimeSpan connectTimeout)
+    {
+        var endpoint = Describe(options);
+        var timeout = $"(connect timeout {connectTimeout.TotalSeconds:0.#} s)";
+        if (!string.IsNullOrEmpty(options.ServiceName) && await RedisConnectCheck.RunAsync(options, connectTimeout).ConfigureAwait(false) is { } problem)
+        {
+            return problem.CredentialsRefused
+                ? new RedisCredentialsRefusedException(problem.Message, ex)
+                : new RouteStoreUnavailableException($"cannot reach Redis through Sentinel: {problem.Message} {timeout}", ex);
+        }
+
+        if (ex is not null && RedisConnectCheck.IsAuthenticationFailure(ex))
+        {
+            return new RedisCredentialsRefusedException($"Redis at {endpoint} refused the credentials (user/password): {RedisConnectCheck.Reason(ex)}", ex);
+        }
+
+        return ex is null
+            ? new RouteStoreUnavailableException($"cannot reach Redis at {endpoint}")
+            : new RouteStoreUnavailableException($"cannot reach Redis at {endpoint}: {Reason(ex.Message)} {timeout}", ex);
     }
 
     /// <summary>True for the failures that mean "Redis is not answering" rather than a bug.</summary>

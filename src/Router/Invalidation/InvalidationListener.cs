@@ -12,6 +12,7 @@ namespace Entrance.Router.Invalidation;
 /// </summary>
 public sealed class InvalidationListener(
     IRouteChangeFeed feed,
+    RedisConnection connection,
     Microsoft.Extensions.Options.IOptions<Configuration.EntranceOptions> options,
     RouteCache cache,
     CertificateCache certificates,
@@ -20,6 +21,9 @@ public sealed class InvalidationListener(
     ILogger<InvalidationListener> logger) : BackgroundService
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often a connection that does not come up is diagnosed again (each check makes connections of its own).</summary>
+    private static readonly TimeSpan DiagnoseEvery = TimeSpan.FromSeconds(30);
 
     /// <summary>How often Redis's keyspace-event flags are read again (they can be switched at run time).</summary>
     public static readonly TimeSpan KeyspaceRecheck = TimeSpan.FromSeconds(15);
@@ -47,14 +51,16 @@ public sealed class InvalidationListener(
         {
             await SubscribeThenWatchKeyspaceAsync(stoppingToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception) when (stoppingToken.IsCancellationRequested)
         {
-            // Stopping (or a start that failed elsewhere): not a failure of this service.
+            // Stopping (or a start that failed elsewhere), possibly with a Redis call in flight: not a failure of this service.
         }
     }
 
     private async Task SubscribeThenWatchKeyspaceAsync(CancellationToken stoppingToken)
     {
+        var diagnosedAt = long.MinValue;
+        var problem = string.Empty;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -67,6 +73,12 @@ public sealed class InvalidationListener(
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning("Cannot subscribe to invalidations yet ({Reason}); routes refresh by TTL until then", ex.Message);
+                if (diagnosedAt == long.MinValue || time.GetElapsedTime(diagnosedAt) >= DiagnoseEvery)
+                {
+                    diagnosedAt = time.GetTimestamp();
+                    problem = await ReportConnectProblemAsync(problem).ConfigureAwait(false);
+                }
+
                 await Task.Delay(RetryDelay, time, stoppingToken).ConfigureAwait(false);
             }
         }
@@ -93,6 +105,40 @@ public sealed class InvalidationListener(
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
         await tracking.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Names the step that fails (the library's own message says "authentication failure" whoever refused), once per
+    /// distinct problem: a refused password is an error to fix, not an outage to wait out.
+    /// </summary>
+    private async Task<string> ReportConnectProblemAsync(string reported)
+    {
+        RedisConnectProblem? problem;
+        try
+        {
+            problem = await connection.DiagnoseAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            logger.LogDebug(ex, "Redis connection check failed");
+            return reported;
+        }
+
+        if (problem is null || problem.Message == reported)
+        {
+            return problem?.Message ?? reported;
+        }
+
+        if (problem.CredentialsRefused)
+        {
+            logger.LogError("Redis refused this router's credentials: {Problem}. Fix Entrance:Redis (docs/redis-schema.md, \"Sentinel, replicas, ACL and TLS\")", problem.Message);
+        }
+        else
+        {
+            logger.LogError("Redis cannot be reached: {Problem}", problem.Message);
+        }
+
+        return problem.Message;
     }
 
     /// <summary>

@@ -28,6 +28,17 @@ public class RedisAccessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RouteList_WrongPassword_Exit2NamingRedisAndTheCredentials()
+    {
+        await using var locked = await RedisServer.StartStockAsync("--requirepass", "data-pw");
+
+        var run = await CliHarness.RunWithAsync(null, null, false, "--redis", $"{locked.Configuration},password=not-it-4711", "route", "list");
+
+        Assert.Equal(2, run.Exit);
+        Assert.Equal($"error: Redis at 127.0.0.1:{locked.Port} refused the credentials (user/password): WRONGPASS invalid username-password pair or user is disabled\n", run.Err);
+    }
+
+    [Fact]
     public async Task RouteList_ReadOnlyUser_Works()
     {
         await _redis.CliAsync("SADD", "entrance:backends:listed.example.com", "http://127.0.0.1:9001");
