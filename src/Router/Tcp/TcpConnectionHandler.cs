@@ -103,7 +103,11 @@ public sealed class TcpConnectionHandler(
             TcpRelayResult result;
             try
             {
-                client.NoDelay = true;
+                if (!OperatingSystem.IsLinux())
+                {
+                    client.NoDelay = true; // Linux: inherited from the listener (TcpListeners)
+                }
+
                 if (entry.Settings.ProxyProtocol != ProxyHeaderVersion.None)
                 {
                     await SendProxyHeaderAsync(client, socket, entry.Settings.ProxyProtocol, stopping).ConfigureAwait(false);
