@@ -99,7 +99,8 @@ public sealed class TcpListeners(TcpConnectionHandler handler, IOptions<TcpOptio
             Socket client;
             try
             {
-                client = await listener.AcceptAsync(stopping).ConfigureAwait(false);
+                // No token: stopping closes the listener, which ends a pending accept (and saves a registration per accept).
+                client = await listener.AcceptAsync().ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || stopping.IsCancellationRequested)
             {
