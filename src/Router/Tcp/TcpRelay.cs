@@ -52,7 +52,8 @@ public readonly record struct TcpRelayResult(long BytesFromClient, long BytesToC
 /// connection once the bytes are sent (Kestrel's socket transport has no send-only shutdown).
 /// The relay owns <c>backend</c> and disposes it; it never throws for network failures, it reports them.
 /// The <see cref="Socket"/> overload (the router's own TCP listeners) copies socket to socket and honours half-close
-/// both ways; it owns and disposes the client socket too.
+/// both ways; it owns and disposes the client socket too. Per connection it costs two pump tasks and no timer: idle
+/// timeouts are checked by <see cref="IdleSweeper"/>, and a socket-to-socket relay is stopped by closing its sockets.
 /// </summary>
 public static class TcpRelay
 {
