@@ -20,6 +20,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   [ -f "$work/haproxy.pid" ] && kill "$(cat "$work/haproxy.pid")" 2>/dev/null || true
+  wait 2>/dev/null || true # the servers write their logs into $work until they are gone
   rm -rf "$work"
 }
 trap cleanup EXIT
