@@ -217,6 +217,14 @@ public sealed class RedisKeys
         Prefix + ExpiryPart + "*",
     ];
 
+    /// <summary>Key patterns of TCP routes (backends, settings, dead marks), for keyspace subscriptions and CLIENT TRACKING.</summary>
+    public IReadOnlyList<string> TcpPatterns =>
+    [
+        Prefix + TcpBackendsPart + "*",
+        Prefix + TcpSettingsPart + "*",
+        Prefix + TcpDeadPart + "*",
+    ];
+
     /// <summary>
     /// The route name a schema key belongs to, or null when the key is not a route key. A path route's keys give its
     /// full name (<c>host/api</c>); routers drop the cached host <c>host</c> for it (see <c>RoutePath.HostOf</c>).

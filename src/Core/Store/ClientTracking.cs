@@ -31,8 +31,11 @@ internal sealed class ClientTracking(ConnectionMultiplexer redis, RedisKeys keys
     private string? _clusterRegistered;
     private volatile bool _stale = true;
 
-    /// <summary>The key prefixes announced: every route key pattern (so new route key kinds follow) and certificates.</summary>
-    public string[] Prefixes { get; } = [.. keys.RoutePatterns.Append(keys.CertificatePattern).Select(p => p.TrimEnd('*')).Distinct()];
+    /// <summary>
+    /// The key prefixes announced: every route key pattern (so new route key kinds follow), TCP routes and certificates.
+    /// BCAST refuses a prefix that overlaps another (one a prefix of the other); these never do (a test pins it).
+    /// </summary>
+    public string[] Prefixes { get; } = [.. keys.RoutePatterns.Concat(keys.TcpPatterns).Append(keys.CertificatePattern).Select(p => p.TrimEnd('*')).Distinct()];
 
     /// <summary>True while a registration is believed live (set by <see cref="EnsureAsync"/>, cleared by <see cref="MarkLost"/>).</summary>
     public bool Active

@@ -132,15 +132,28 @@ public sealed class TcpRouteStore(RedisConnection redis, TimeProvider? time = nu
             }),
         };
 
-        var keyspacePrefix = $"__keyspace@{redis.Database}__:";
-        foreach (var part in new[] { Schema.RedisKeys.TcpBackendsPart, Schema.RedisKeys.TcpSettingsPart, Schema.RedisKeys.TcpDeadPart })
+        // CLIENT TRACKING (registered by the route feed with the TCP prefixes too) announces raw writes on a stock Redis
+        // without keyspace events: one message per key, null for FLUSHALL/FLUSHDB.
+        tasks.Add(subscriber.SubscribeAsync(ClientTracking.Channel, (_, message) =>
         {
-            var keyPrefix = keyspacePrefix + keys.Prefix + part;
-            tasks.Add(subscriber.SubscribeAsync(redis.KeyspaceChannel(keys.Prefix + part), (channel, _) =>
+            if (message.IsNull)
+            {
+                changed(null);
+            }
+            else if (PortOf(keys, ((string)message!).AsSpan()) is { } port)
+            {
+                changed(port);
+            }
+        }));
+
+        // Keyspace events are node-local: on a cluster KeyspaceChannel subscribes on every master.
+        var keyspacePrefix = $"__keyspace@{redis.Database}__:";
+        foreach (var pattern in keys.TcpPatterns)
+        {
+            tasks.Add(subscriber.SubscribeAsync(redis.KeyspaceChannel(pattern.TrimEnd('*')), (channel, _) =>
             {
                 var text = (string?)channel;
-                if (text is not null && text.Length > keyPrefix.Length
-                    && int.TryParse(Schema.RedisKeys.Untagged(text.AsSpan(keyPrefix.Length)), NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+                if (text is not null && PortOf(keys, text.AsSpan(keyspacePrefix.Length)) is { } port)
                 {
                     changed(port);
                 }
@@ -148,6 +161,29 @@ public sealed class TcpRouteStore(RedisConnection redis, TimeProvider? time = nu
         }
 
         return Task.WhenAll(tasks);
+    }
+
+    /// <summary>The listening port a TCP route key belongs to (<c>entrance:tcp:30001</c> → 30001), or null for any other key.</summary>
+    public static int? PortOf(Schema.RedisKeys keys, ReadOnlySpan<char> key)
+    {
+        if (!key.StartsWith(keys.Prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        key = key[keys.Prefix.Length..];
+        ReadOnlySpan<string> parts = [Schema.RedisKeys.TcpBackendsPart, Schema.RedisKeys.TcpSettingsPart, Schema.RedisKeys.TcpDeadPart];
+        foreach (var part in parts)
+        {
+            if (key.StartsWith(part, StringComparison.Ordinal)
+                && int.TryParse(Schema.RedisKeys.Untagged(key[part.Length..]), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+                && port is > 0 and <= 65535)
+            {
+                return port;
+            }
+        }
+
+        return null;
     }
 
     private static TcpRouteRecord? ToRecord(int port, RedisValue[] members, HashEntry[] settings, SortedSetEntry[] dead)

@@ -12,7 +12,7 @@ public enum ClientHelloStatus
     /// <summary>The complete ClientHello was read; its SNI name (or none) is known.</summary>
     Done,
 
-    /// <summary>A TLS record, but not a ClientHello this parser can read (or too large): TLS itself decides.</summary>
+    /// <summary>A TLS-looking record, but no ClientHello this parser can read (malformed, too large, SSLv2): closed before TLS.</summary>
     Invalid,
 
     /// <summary>The first bytes are not a TLS handshake record at all (plain text, garbage).</summary>

@@ -7,8 +7,8 @@ namespace Entrance.Router.Passthrough;
 /// <summary>Passthrough connections by outcome and the bytes relayed, in the router's prometheus-net registry.</summary>
 public sealed class PassthroughMetrics
 {
-    /// <summary>relayed; backend_unreachable; not_tls (garbage closed); timeout (no full ClientHello in time); store_unavailable.</summary>
-    private static readonly string[] Results = ["relayed", "backend_unreachable", "not_tls", "timeout", "truncated"];
+    /// <summary>Indexed by <see cref="PassthroughResult"/>: every way a connection can end here is one bounded label value.</summary>
+    private static readonly string[] Results = ["relayed", "backend_unreachable", "not_tls", "timeout", "truncated", "invalid_hello"];
 
     private readonly Counter.Child[] _connections;
     private readonly Gauge _open;
@@ -20,7 +20,8 @@ public sealed class PassthroughMetrics
         var f = export.Factory;
         var connections = f.CreateCounter("entrance_passthrough_connections_total",
             "Connections on the HTTPS listeners handled before TLS, by result: relayed (passthrough to a backend), backend_unreachable, "
-            + "not_tls (not a TLS ClientHello: closed), timeout (no whole ClientHello in time: closed), truncated (closed mid-ClientHello).", ["result"]);
+            + "not_tls (not a TLS ClientHello: closed), timeout (no whole ClientHello in time: closed), truncated (closed mid-ClientHello), "
+            + "invalid_hello (a TLS record that is no readable ClientHello: closed).", ["result"]);
         _connections = Array.ConvertAll(Results, r => connections.WithLabels(r));
         _open = f.CreateGauge("entrance_passthrough_connections_open", "Passthrough connections being relayed right now.");
         var bytes = f.CreateCounter("entrance_passthrough_bytes_total", "Bytes relayed by passthrough connections, by direction: in (client to backend), out.", ["direction"]);
@@ -50,4 +51,5 @@ public enum PassthroughResult
     NotTls,
     Timeout,
     Truncated,
+    InvalidHello,
 }

@@ -7,8 +7,9 @@ namespace Entrance.Router.Passthrough;
 /// <summary>
 /// On an HTTPS listener, after the PROXY protocol reader and before TLS: peeks the ClientHello without consuming it
 /// and, when its SNI names a host with <c>passthrough 1</c>, relays the still-encrypted stream to one of that host's
-/// backends. Every other TLS connection continues to TLS untouched (its bytes unread); a stream that is not TLS at all
-/// is closed and counted, as is one that does not send a whole ClientHello in time.
+/// backends. Every other readable ClientHello continues to TLS untouched (its bytes unread): a name with no passthrough
+/// route is terminated like any host on this port. A stream that is not TLS at all, a TLS record that is no readable
+/// ClientHello (malformed, oversized, SSLv2), or one that does not send a whole ClientHello in time is closed and counted.
 /// </summary>
 public sealed class PassthroughMiddleware(
     ConnectionDelegate next, PassthroughConnector connector, PassthroughRelay relay, PassthroughOptions options, PassthroughMetrics metrics, ILogger logger)
@@ -21,7 +22,7 @@ public sealed class PassthroughMiddleware(
             case PeekStatus.Hello when serverName is not null && await connector.FindAsync(serverName) is { } route:
                 await relay.RunAsync(connection, route, serverName, connector);
                 return;
-            case PeekStatus.Hello or PeekStatus.Invalid:
+            case PeekStatus.Hello:
                 await next(connection); // TLS decides: terminates, serves the default certificate or rejects
                 return;
             case PeekStatus.Empty:
@@ -31,6 +32,7 @@ public sealed class PassthroughMiddleware(
                 {
                     PeekStatus.NotTls => PassthroughResult.NotTls,
                     PeekStatus.Timeout => PassthroughResult.Timeout,
+                    PeekStatus.Invalid => PassthroughResult.InvalidHello,
                     _ => PassthroughResult.Truncated,
                 };
                 metrics.Closed(result);

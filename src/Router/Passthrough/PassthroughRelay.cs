@@ -11,7 +11,7 @@ namespace Entrance.Router.Passthrough;
 /// <summary>
 /// Relays one passthrough connection: connects to a backend of its route, copies the bytes both ways with
 /// <see cref="TcpRelay"/> (the peeked ClientHello first, since it was never consumed) and writes one access-log line
-/// (the TCP format, the HTTPS listener's port, the backend URL) when the connection ends.
+/// (the TCP format, the HTTPS listener's port, the backend URL, the SNI name) when the connection ends.
 /// </summary>
 public sealed class PassthroughRelay(PassthroughMetrics metrics, AccessLogWriter accessLog, IOptions<TcpOptions> tcp, TimeProvider time, ILogger<PassthroughRelay> logger)
 {
@@ -37,7 +37,7 @@ public sealed class PassthroughRelay(PassthroughMetrics metrics, AccessLogWriter
             metrics.Closed(PassthroughResult.BackendUnreachable);
             logger.LogWarning("Passthrough for {ServerName}: no backend of {Route} answered", serverName, route.Record.RouteName);
             accessLog.Write(AccessLogEntry.ForTcp(new TcpAccessLogEntry(startedAt, connection.RemoteEndPoint, port, null, 0, 0,
-                Stopwatch.GetElapsedTime(started).TotalMilliseconds, "no_backend")));
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds, "no_backend", serverName)));
             connection.Abort(new ConnectionAbortedException("no backend answered"));
             return;
         }
@@ -55,7 +55,7 @@ public sealed class PassthroughRelay(PassthroughMetrics metrics, AccessLogWriter
             backend.Leave();
             metrics.Relayed(result.BytesFromClient, result.BytesToClient);
             accessLog.Write(AccessLogEntry.ForTcp(new TcpAccessLogEntry(startedAt, connection.RemoteEndPoint, port, backend.Url,
-                result.BytesFromClient, result.BytesToClient, Stopwatch.GetElapsedTime(started).TotalMilliseconds, result.ReasonText)));
+                result.BytesFromClient, result.BytesToClient, Stopwatch.GetElapsedTime(started).TotalMilliseconds, result.ReasonText, serverName)));
         }
     }
 }

@@ -7,7 +7,8 @@ namespace Entrance.Router.Tcp;
 
 /// <summary>
 /// The access-log line of one closed TCP connection, queued on the same writer as HTTP requests:
-/// <c>client - - [time] "TCP port" reason bytes_out backend="…" bytes_in=… bytes_out=… total_ms=… close=…</c>.
+/// <c>client - - [time] "TCP port" reason bytes_out backend="…" bytes_in=… bytes_out=… total_ms=… close=…</c>, and for
+/// TLS passthrough the ClientHello's name after the backend (<c>sni="…"</c>; JSON <c>sni</c>).
 /// </summary>
 public sealed record TcpAccessLogEntry(
     DateTimeOffset StartedAtUtc,
@@ -17,7 +18,8 @@ public sealed record TcpAccessLogEntry(
     long BytesIn,
     long BytesOut,
     double TotalMs,
-    string Close)
+    string Close,
+    string? ServerName = null)
 {
     public void Text(StringBuilder line)
     {
@@ -25,8 +27,14 @@ public sealed record TcpAccessLogEntry(
         line.Append(ClientText()).Append(" - - [")
             .Append(invariant, $"{StartedAtUtc.UtcDateTime:dd/MMM/yyyy:HH:mm:ss}").Append(" +0000] \"TCP ")
             .Append(Port).Append("\" ").Append(Close).Append(' ').Append(BytesOut)
-            .Append(" backend=\"").Append(Backend ?? "-")
-            .Append("\" bytes_in=").Append(BytesIn)
+            .Append(" backend=\"").Append(Backend ?? "-").Append('"');
+        if (ServerName is not null)
+        {
+            // The parser admits printable ASCII only; a quote or backslash is escaped so the line stays parseable.
+            line.Append(" sni=\"").Append(ServerName.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)).Append('"');
+        }
+
+        line.Append(" bytes_in=").Append(BytesIn)
             .Append(" bytes_out=").Append(BytesOut)
             .Append(" total_ms=").Append(invariant, $"{TotalMs:0.###}")
             .Append(" close=").Append(Close);
@@ -40,6 +48,11 @@ public sealed record TcpAccessLogEntry(
         json.WriteString("client", ClientText());
         json.WriteNumber("port", Port);
         json.WriteString("backend", Backend);
+        if (ServerName is not null)
+        {
+            json.WriteString("sni", ServerName);
+        }
+
         json.WriteNumber("bytes_in", BytesIn);
         json.WriteNumber("bytes_out", BytesOut);
         json.WriteNumber("total_ms", Math.Round(TotalMs, 3));

@@ -23,10 +23,13 @@ public sealed class TcpConnectionHandler(
     AccessLogWriter accessLog,
     IOptions<TcpOptions> tcpOptions,
     IOptions<EntranceOptions> entranceOptions,
+    TrustedProxies trustedProxies,
+    IConfiguration configuration,
     TimeProvider time,
     ILogger<TcpConnectionHandler> logger)
 {
     private readonly TcpOptions _options = tcpOptions.Value;
+    private readonly TimeSpan _proxyHeaderTimeout = ProxyProtocolOptions.From(configuration).ProxyProtocolTimeout;
     private readonly TimeSpan _deadTtl = entranceOptions.Value.DeadBackendTtl;
     private int _open;
 
@@ -65,6 +68,21 @@ public sealed class TcpConnectionHandler(
 
     private async Task HandleWithinLimitAsync(Socket client, EndPoint? remote, TcpPortState state, string route, DateTimeOffset startedAt, long started, CancellationToken stopping)
     {
+        byte[]? leftover = null;
+        if (_options.AcceptProxyProtocol && trustedProxies.Contains((remote as IPEndPoint)?.Address))
+        {
+            var header = await TcpProxyHeaderReader.ReadAsync(client, _proxyHeaderTimeout, stopping).ConfigureAwait(false);
+            if (header.Problem is not null)
+            {
+                logger.LogDebug("TCP port {Port}: closing a connection from {Peer}: PROXY header {Problem}", state.Port, remote, header.Problem);
+                Reject(client, new Closing(remote, state.Port, route, startedAt, started), "proxy_header");
+                return;
+            }
+
+            remote = header.Source ?? remote;
+            leftover = header.Leftover;
+        }
+
         TcpRouteEntry? entry;
         try
         {
@@ -103,13 +121,26 @@ public sealed class TcpConnectionHandler(
             TcpRelayResult result;
             try
             {
-                client.NoDelay = true;
+                if (!OperatingSystem.IsLinux())
+                {
+                    client.NoDelay = true; // Linux: inherited from the listener (TcpListeners)
+                }
+
                 if (entry.Settings.ProxyProtocol != ProxyHeaderVersion.None)
                 {
-                    await SendProxyHeaderAsync(client, socket, entry.Settings.ProxyProtocol, stopping).ConfigureAwait(false);
+                    await SendProxyHeaderAsync(remote, client.LocalEndPoint, socket, entry.Settings.ProxyProtocol, stopping).ConfigureAwait(false);
+                }
+
+                if (leftover is not null)
+                {
+                    await SendAllAsync(socket, leftover, stopping).ConfigureAwait(false); // read with the inbound PROXY header
                 }
 
                 result = await TcpRelay.RunAsync(client, socket, entry.RelayOptions, stopping).ConfigureAwait(false);
+                if (leftover is not null)
+                {
+                    result = result with { BytesFromClient = result.BytesFromClient + leftover.Length };
+                }
             }
             catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
             {
@@ -180,15 +211,16 @@ public sealed class TcpConnectionHandler(
         }
     }
 
-    private static async Task SendProxyHeaderAsync(Socket client, Socket backend, ProxyHeaderVersion version, CancellationToken stopping)
+    /// <summary>The route's PROXY header: the client's address (the inbound header's, when a trusted peer sent one).</summary>
+    private static Task SendProxyHeaderAsync(EndPoint? source, EndPoint? destination, Socket backend, ProxyHeaderVersion version, CancellationToken stopping) =>
+        SendAllAsync(backend, version == ProxyHeaderVersion.V2 ? ProxyProtocolWriter.V2(source, destination) : ProxyProtocolWriter.V1(source, destination), stopping);
+
+    private static async Task SendAllAsync(Socket backend, byte[] data, CancellationToken stopping)
     {
-        var header = version == ProxyHeaderVersion.V2
-            ? ProxyProtocolWriter.V2(client.RemoteEndPoint, client.LocalEndPoint)
-            : ProxyProtocolWriter.V1(client.RemoteEndPoint, client.LocalEndPoint);
         var sent = 0;
-        while (sent < header.Length)
+        while (sent < data.Length)
         {
-            sent += await backend.SendAsync(header.AsMemory(sent), SocketFlags.None, stopping).ConfigureAwait(false);
+            sent += await backend.SendAsync(data.AsMemory(sent), SocketFlags.None, stopping).ConfigureAwait(false);
         }
     }
 

@@ -4,8 +4,8 @@ namespace Entrance.Router.Tcp;
 
 /// <summary>
 /// Pushes TCP route changes into <see cref="TcpRouteCache"/>: <c>PUBLISH entrance:changed tcp:&lt;port&gt;</c> (or <c>*</c>)
-/// and keyspace events on <c>entrance:tcp:*</c>, <c>entrance:tcp-settings:*</c>, <c>entrance:tcp-dead:*</c>. Without
-/// them, changes arrive within <c>Entrance:CacheTtl</c>.
+/// keyspace events on <c>entrance:tcp:*</c>, <c>entrance:tcp-settings:*</c>, <c>entrance:tcp-dead:*</c>, and CLIENT TRACKING
+/// invalidations of those keys (a stock Redis, raw writes). Without them, changes arrive within <c>Entrance:CacheTtl</c>.
 /// </summary>
 public sealed class TcpInvalidation(TcpRouteStore store, TcpRouteCache cache, TimeProvider time, ILogger<TcpInvalidation> logger) : BackgroundService
 {
@@ -17,6 +17,7 @@ public sealed class TcpInvalidation(TcpRouteStore store, TcpRouteCache cache, Ti
             {
                 await store.SubscribeAsync(cache.Invalidate).ConfigureAwait(false);
                 cache.Invalidate(null); // changes made before the subscription took hold
+                cache.ChangesSubscribed();
                 return;
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)

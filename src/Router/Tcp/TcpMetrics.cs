@@ -28,7 +28,7 @@ public sealed class TcpMetrics
         var total = f.CreateCounter("entrance_tcp_connections_total", "TCP connections relayed to a backend, by route.", ["route"]);
         _total = new(r => total.WithLabels(r));
         var failed = f.CreateCounter("entrance_tcp_connections_failed_total",
-            "TCP connections closed without relaying, by route and reason: no_route, store_unavailable, router_limit, route_limit, no_backend.", ["route", "reason"]);
+            "TCP connections closed without relaying, by route and reason: no_route, store_unavailable, router_limit, route_limit, no_backend, proxy_header.", ["route", "reason"]);
         _failed = new(k => failed.WithLabels(k.Route, k.Reason));
         var bytes = f.CreateCounter("entrance_tcp_bytes_total", "Bytes relayed, by route and direction: in (client to backend), out (backend to client).", ["route", "direction"]);
         _bytes = new(k => bytes.WithLabels(k.Route, k.Direction));

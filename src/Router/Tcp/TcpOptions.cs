@@ -29,6 +29,13 @@ public sealed class TcpOptions
     /// <summary>How many ports get their own <c>route</c> label on the TCP metrics (the first seen); the rest count as <c>other</c>.</summary>
     public int RouteLabels { get; set; } = 100;
 
+    /// <summary>
+    /// Peers in <c>Entrance:TrustedProxies</c> must open each connection with a PROXY protocol header (v1/v2, HAProxy's
+    /// <c>accept-proxy</c>, within <c>Entrance:ProxyProtocolTimeout</c>); its client address is logged and sent on in the
+    /// route's own PROXY header. Other peers' bytes are relayed untouched (nothing is awaited: server-first protocols work).
+    /// </summary>
+    public bool AcceptProxyProtocol { get; set; }
+
     /// <summary>The accept backlog of each listening socket.</summary>
     public int Backlog { get; set; } = 1024;
 

@@ -52,7 +52,8 @@ public readonly record struct TcpRelayResult(long BytesFromClient, long BytesToC
 /// connection once the bytes are sent (Kestrel's socket transport has no send-only shutdown).
 /// The relay owns <c>backend</c> and disposes it; it never throws for network failures, it reports them.
 /// The <see cref="Socket"/> overload (the router's own TCP listeners) copies socket to socket and honours half-close
-/// both ways; it owns and disposes the client socket too.
+/// both ways; it owns and disposes the client socket too. Per connection it costs two pump tasks and no timer: idle
+/// timeouts are checked by <see cref="IdleSweeper"/>, and a socket-to-socket relay is stopped by closing its sockets.
 /// </summary>
 public static class TcpRelay
 {
@@ -96,22 +97,57 @@ public static class TcpRelay
         _ => "aborted",
     };
 
-    private sealed class Run(IDuplexPipe? client, Socket? clientSocket, Socket backend, TcpRelayOptions options, CancellationToken outer) : IDisposable
+    private sealed class Run : IdleSweeper.Member, IDisposable
     {
-        private readonly CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        private readonly IDuplexPipe? client;
+        private readonly Socket? clientSocket;
+        private readonly Socket backend;
+        private readonly TcpRelayOptions options;
+        private readonly CancellationToken outer;
+
+        // Only the pipe (Kestrel) side needs a token to stop; socket to socket, stopping is disposing the sockets, which
+        // saves a linked token source and a registration per read and write on every connection.
+        private readonly CancellationTokenSource? _stop;
+        private CancellationTokenRegistration _outerRegistration;
         private long _fromClient;
         private long _toClient;
-        private long _lastActivityMs = Environment.TickCount64;
         private int _reason = -1;
+
+        public Run(IDuplexPipe? client, Socket? clientSocket, Socket backend, TcpRelayOptions options, CancellationToken outer)
+            : base(options.IdleTimeout)
+        {
+            this.client = client;
+            this.clientSocket = clientSocket;
+            this.backend = backend;
+            this.options = options;
+            this.outer = outer;
+            if (clientSocket is null)
+            {
+                _stop = CancellationTokenSource.CreateLinkedTokenSource(outer);
+            }
+            else if (outer.CanBeCanceled)
+            {
+                _outerRegistration = outer.UnsafeRegister(static s => ((Run)s!).AbortFromOuter(), this);
+            }
+        }
 
         public async Task<TcpRelayResult> ExecuteAsync()
         {
-            var up = clientSocket is null ? ClientToBackendAsync() : PumpAsync(clientSocket, backend, upstream: true);
-            var down = clientSocket is null ? BackendToClientAsync() : PumpAsync(backend, clientSocket, upstream: false);
-            var watch = WatchIdleAsync();
-            await Task.WhenAll(up, down).ConfigureAwait(false);
-            await _stop.CancelAsync().ConfigureAwait(false);
-            await watch.ConfigureAwait(false);
+            IdleSweeper.Add(this);
+            try
+            {
+                var up = clientSocket is null ? ClientToBackendAsync() : PumpAsync(clientSocket, backend, upstream: true);
+                var down = clientSocket is null ? BackendToClientAsync() : PumpAsync(backend, clientSocket, upstream: false);
+
+                // Neither direction throws: each reports its end through End/Fail.
+                await up.ConfigureAwait(false);
+                await down.ConfigureAwait(false);
+            }
+            finally
+            {
+                IdleSweeper.Remove(this);
+            }
+
             if (outer.IsCancellationRequested)
             {
                 End(TcpCloseReason.Aborted);
@@ -123,15 +159,49 @@ public static class TcpRelay
 
         public void Dispose()
         {
+            _outerRegistration.Dispose();
             backend.Dispose();
             clientSocket?.Dispose();
-            _stop.Dispose();
+            _stop?.Dispose();
+        }
+
+        protected override void OnIdle()
+        {
+            End(TcpCloseReason.IdleTimeout);
+            Abort();
+        }
+
+        private void AbortFromOuter()
+        {
+            End(TcpCloseReason.Aborted);
+            Abort();
+        }
+
+        /// <summary>Ends both directions now: pending reads and writes complete with an error the pumps report.</summary>
+        private void Abort()
+        {
+            if (_stop is not null)
+            {
+                try
+                {
+                    _stop.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The relay ended meanwhile.
+                }
+
+                return;
+            }
+
+            backend.Dispose();
+            clientSocket!.Dispose();
         }
 
         private async Task ClientToBackendAsync()
         {
             var input = client!.Input;
-            var token = _stop.Token;
+            var token = _stop!.Token;
             var clientSide = true;
             try
             {
@@ -182,7 +252,7 @@ public static class TcpRelay
         private async Task BackendToClientAsync()
         {
             var output = client!.Output;
-            var token = _stop.Token;
+            var token = _stop!.Token;
             var clientSide = false;
             try
             {
@@ -227,7 +297,6 @@ public static class TcpRelay
         /// </summary>
         private async Task PumpAsync(Socket from, Socket to, bool upstream)
         {
-            var token = _stop.Token;
             var fromSide = true;
             byte[]? buffer = null;
             try
@@ -244,18 +313,18 @@ public static class TcpRelay
                             buffer = null;
                         }
 
-                        await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, token).ConfigureAwait(false);
+                        await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
                     }
 
                     buffer ??= ArrayPool<byte>.Shared.Rent(options.ReceiveBufferSize);
-                    var read = await from.ReceiveAsync(buffer.AsMemory(), SocketFlags.None, token).ConfigureAwait(false);
+                    var read = await from.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).ConfigureAwait(false);
                     if (read == 0)
                     {
                         break;
                     }
 
                     fromSide = false;
-                    await SendAllAsync(to, buffer.AsMemory(0, read), token).ConfigureAwait(false);
+                    await SendAllAsync(to, buffer.AsMemory(0, read), CancellationToken.None).ConfigureAwait(false);
                     Interlocked.Add(ref upstream ? ref _fromClient : ref _toClient, read);
                     Touch();
                     full = read == buffer.Length;
@@ -295,37 +364,6 @@ public static class TcpRelay
             }
         }
 
-        private async Task WatchIdleAsync()
-        {
-            var idleMs = (long)options.IdleTimeout.TotalMilliseconds;
-            if (idleMs <= 0)
-            {
-                return;
-            }
-
-            try
-            {
-                while (true)
-                {
-                    var left = idleMs - (Environment.TickCount64 - Volatile.Read(ref _lastActivityMs));
-                    if (left <= 0)
-                    {
-                        End(TcpCloseReason.IdleTimeout);
-                        await _stop.CancelAsync().ConfigureAwait(false);
-                        return;
-                    }
-
-                    await Task.Delay(TimeSpan.FromMilliseconds(left), _stop.Token).ConfigureAwait(false);
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                // The relay ended.
-            }
-        }
-
-        private void Touch() => Volatile.Write(ref _lastActivityMs, Environment.TickCount64);
-
         private void End(TcpCloseReason reason) => Interlocked.CompareExchange(ref _reason, (int)reason, -1);
 
         /// <summary>An error ends both directions; a cancellation we caused keeps the reason already recorded.</summary>
@@ -336,13 +374,7 @@ public static class TcpRelay
                 End(reason);
             }
 
-            try
-            {
-                _stop.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-            }
+            Abort();
         }
     }
 }

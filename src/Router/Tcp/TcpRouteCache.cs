@@ -18,8 +18,9 @@ public enum TcpLookupSource
 public readonly record struct TcpLookup(TcpRouteEntry? Entry, TcpLookupSource Source, CacheSlot<TcpRouteEntry> Slot);
 
 /// <summary>
-/// Port → TCP route, the same way <see cref="RouteCache"/> does hosts: a short TTL (<c>Entrance:CacheTtl</c>), "no
-/// route" cached too, one Redis read per port at a time (<see cref="SingleFlight{TResult}"/>) behind the breaker and
+/// Port → TCP route, the same way <see cref="RouteCache"/> does hosts: a short TTL (<c>Entrance:CacheTtl</c>; while the
+/// TCP invalidations are subscribed and the route feed says changes are pushed, the HTTP cache's current TTL, i.e.
+/// <c>Entrance:NotifiedCacheTtl</c>, and back to <c>CacheTtl</c> at once when pushing stops), "no route" cached too, one Redis read per port at a time (<see cref="SingleFlight{TResult}"/>) behind the breaker and
 /// limiter (<see cref="GuardedLookups"/>), invalidations mark answers stale, and a stale answer stands in while Redis
 /// cannot answer (up to <c>Entrance:MaxStale</c>). Only configured ports are ever looked up, so the map is bounded.
 /// </summary>
@@ -30,17 +31,20 @@ public sealed class TcpRouteCache : IDisposable
     private readonly SingleFlight<TcpLookup> _singleFlight = new();
     private readonly GuardedLookups _lookups;
     private readonly TcpRouteStore _store;
+    private readonly RouteCache _routes;
     private readonly TcpOptions _tcp;
     private readonly TimeProvider _time;
     private readonly ILogger<TcpRouteCache> _logger;
     private readonly long _ttlMs;
     private readonly long _maxStaleMs;
     private long _generation;
+    private volatile bool _subscribed;
 
-    public TcpRouteCache(TcpRouteStore store, IOptions<EntranceOptions> options, IOptions<TcpOptions> tcp, TimeProvider time, ILogger<TcpRouteCache> logger)
+    public TcpRouteCache(TcpRouteStore store, RouteCache routes, IOptions<EntranceOptions> options, IOptions<TcpOptions> tcp, TimeProvider time, ILogger<TcpRouteCache> logger)
     {
         var o = options.Value;
         _store = store;
+        _routes = routes;
         _tcp = tcp.Value;
         _time = time;
         _logger = logger;
@@ -51,12 +55,21 @@ public sealed class TcpRouteCache : IDisposable
 
     public long NowMs => _time.GetMonotonicMs();
 
+    /// <summary>The TTL answers get now: the HTTP cache's (pushed or polling) once TCP changes are subscribed, else <c>CacheTtl</c>.</summary>
+    public long TtlMs => _subscribed ? Math.Max(_ttlMs, (long)_routes.CurrentTtl.TotalMilliseconds) : _ttlMs;
+
+    /// <summary>TCP route changes are subscribed (<see cref="TcpInvalidation"/>): answers may live as long as HTTP ones.</summary>
+    public void ChangesSubscribed() => _subscribed = true;
+
     public TcpPortState State(int port) => _states.GetOrAdd(port, static p => new TcpPortState(p));
 
     /// <summary>The port's route. Throws <see cref="RouteStoreUnavailableException"/> when Redis cannot answer and nothing usable is cached.</summary>
     public ValueTask<TcpLookup> GetAsync(int port)
     {
-        if (_slots.TryGetValue(port, out var slot) && slot.FreshUntilMs > _time.GetMonotonicMs())
+        var now = _time.GetMonotonicMs();
+
+        // Fresh, and not older than the TTL now: when pushing stops, answers stored under the long TTL expire at once.
+        if (_slots.TryGetValue(port, out var slot) && slot.FreshUntilMs > now && now - slot.StoredAtMs < TtlMs)
         {
             return new ValueTask<TcpLookup>(new TcpLookup(slot.Entry, TcpLookupSource.Cache, slot));
         }
@@ -101,7 +114,8 @@ public sealed class TcpRouteCache : IDisposable
 
         var entry = record is null ? null : new TcpRouteEntry(record, State(port), _tcp, _logger);
         var now = _time.GetMonotonicMs();
-        var fresh = Interlocked.Read(ref _generation) == generation ? now + _ttlMs - Random.Shared.NextInt64(_ttlMs / 10 + 1) : 0;
+        var ttl = TtlMs;
+        var fresh = Interlocked.Read(ref _generation) == generation ? now + ttl - Random.Shared.NextInt64(ttl / 10 + 1) : 0;
         var slot = new CacheSlot<TcpRouteEntry>(entry, fresh, now);
         _slots[port] = slot;
         return new TcpLookup(entry, TcpLookupSource.Store, slot);

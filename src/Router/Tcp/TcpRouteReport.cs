@@ -76,7 +76,7 @@ public sealed class TcpRouteReport(TcpRouteCache cache, TcpRouteStore store, IOp
                     }
                     else
                     {
-                        WriteRoute(json, lookup.Entry.Record, lookup.Entry, listening, source, Math.Max(0, lookup.Slot.FreshUntilMs - cache.NowMs));
+                        WriteRoute(json, lookup.Entry.Record, lookup.Entry, listening, source, Math.Max(0, Math.Min(lookup.Slot.FreshUntilMs, lookup.Slot.StoredAtMs + cache.TtlMs) - cache.NowMs));
                     }
                 }
                 catch (RouteStoreUnavailableException ex)

@@ -94,6 +94,30 @@ public sealed class PassthroughTests(RedisFixture redis) : IClassFixture<RedisFi
     }
 
     [Fact]
+    public async Task Connection_UnparsableClientHello_ClosedCountedListenerKeepsServing()
+    {
+        await using var router = await StartAsync();
+        var port = router.HttpsPort();
+        var hello = await ClientHelloCapture.CaptureAsync("broken.example.com");
+        hello[5] = 0x02; // a handshake record, but a ServerHello: no ClientHello to read
+
+        using (var tcp = new TcpClient())
+        {
+            await tcp.ConnectAsync("127.0.0.1", port);
+            var stream = tcp.GetStream();
+            await stream.WriteAsync(hello);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            Assert.Equal(0, await ReadToEndAsync(stream, timeout.Token)); // closed without a TLS alert or answer
+        }
+
+        await Eventually.TrueAsync(() => Task.FromResult(router.Service<PassthroughMetrics>().Count(PassthroughResult.InvalidHello) == 1),
+            TimeSpan.FromSeconds(10), "the unparsable hello is counted");
+        Assert.Contains("entrance_passthrough_connections_total{result=\"invalid_hello\"} 1", await router.AdminClient.GetStringAsync("/metrics"), StringComparison.Ordinal);
+        var (served, _) = await TlsProbe.HandshakeAsync(port, "other.example.com");
+        Assert.Equal(router.Service<DefaultCertificate>().Certificate.Info.Thumbprint, served.Thumbprint);
+    }
+
+    [Fact]
     public async Task Connection_ClientHelloCutShort_ClosedCountedListenerKeepsServing()
     {
         await using var router = await StartAsync();
@@ -168,6 +192,7 @@ public sealed class PassthroughTests(RedisFixture redis) : IClassFixture<RedisFi
         using var line = System.Text.Json.JsonDocument.Parse(File.ReadAllLines(path).Single(l => l.Contains("\"tcp\"", StringComparison.Ordinal)));
         var root = line.RootElement;
         Assert.Equal(backend.Url, root.GetProperty("backend").GetString());
+        Assert.Equal("logged.example.com", root.GetProperty("sni").GetString());
         Assert.True(root.GetProperty("bytes_in").GetInt64() > 100); // the ClientHello at least
         Assert.True(root.GetProperty("bytes_out").GetInt64() > 100); // the backend's certificate at least
         Assert.StartsWith("127.0.0.1:", root.GetProperty("client").GetString(), StringComparison.Ordinal);

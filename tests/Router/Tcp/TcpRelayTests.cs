@@ -87,6 +87,44 @@ public sealed class TcpRelayTests
     }
 
     [Fact]
+    public async Task RunAsync_SocketsIdle_EndsWithIdleTimeoutAndClosesBothSides()
+    {
+        using var listener = Listen(out var endpoint);
+        using var clientEnd = await ConnectAsync(endpoint);
+        var client = await listener.AcceptSocketAsync();
+        var backend = await ConnectAsync(endpoint);
+        using var backendEnd = await listener.AcceptSocketAsync();
+
+        var result = await TcpRelay.RunAsync(client, backend, new TcpRelayOptions { IdleTimeout = TimeSpan.FromMilliseconds(200) }).WaitAsync(Bound);
+
+        Assert.Equal(TcpCloseReason.IdleTimeout, result.Reason);
+        Assert.Equal(0, await ReceiveOrZeroAsync(clientEnd));
+        Assert.Equal(0, await ReceiveOrZeroAsync(backendEnd));
+    }
+
+    [Fact]
+    public async Task RunAsync_SocketsCancelled_EndsAbortedAndClosesBothSides()
+    {
+        using var listener = Listen(out var endpoint);
+        using var clientEnd = await ConnectAsync(endpoint);
+        var client = await listener.AcceptSocketAsync();
+        var backend = await ConnectAsync(endpoint);
+        using var backendEnd = await listener.AcceptSocketAsync();
+        using var cancel = new CancellationTokenSource();
+
+        var relay = TcpRelay.RunAsync(client, backend, new TcpRelayOptions(), cancel.Token);
+        await clientEnd.SendAsync("ping"u8.ToArray());
+        Assert.Equal(4, await backendEnd.ReceiveAsync(new byte[16].AsMemory()).AsTask().WaitAsync(Bound));
+        await cancel.CancelAsync();
+
+        var result = await relay.WaitAsync(Bound);
+        Assert.Equal(TcpCloseReason.Aborted, result.Reason);
+        Assert.Equal(4, result.BytesFromClient);
+        Assert.Equal(0, await ReceiveOrZeroAsync(clientEnd));
+        Assert.Equal(0, await ReceiveOrZeroAsync(backendEnd));
+    }
+
+    [Fact]
     public async Task RunAsync_RealKestrelConnection_RelaysAndHonoursClientHalfClose()
     {
         await using var backend = TcpTestBackend.AnswerAfterEof();
