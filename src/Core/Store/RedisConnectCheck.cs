@@ -82,6 +82,16 @@ internal static class RedisConnectCheck
     /// <summary>True when Redis refused the user or password (WRONGPASS, NOAUTH, a disabled user).</summary>
     public static bool IsAuthenticationFailure(Exception ex)
     {
+        // The library reports a failed TLS handshake (untrusted certificate) as an "authentication failure" too: that is
+        // an unreachable server for the caller, not refused credentials.
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is System.Security.Authentication.AuthenticationException)
+            {
+                return false;
+            }
+        }
+
         for (var e = ex; e is not null; e = e.InnerException)
         {
             if (e is RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure }
