@@ -173,38 +173,16 @@ public sealed class KnownRouteNames
     private static async Task<HashSet<string>> ScanWildcardsAsync(RedisConnection redis)
     {
         var keys = redis.Keys;
-        var pattern = EscapeGlob(keys.Prefix) + "*\\**";
         var found = new HashSet<string>(StringComparer.Ordinal);
-        var servers = redis.Multiplexer.GetServers();
-        var primaries = servers.Where(s => !s.IsReplica).ToArray();
-        foreach (var server in primaries.Length > 0 ? primaries : servers[..1])
+        await foreach (var key in KeyScan.KeysAsync(redis, string.Empty, "*\\**").ConfigureAwait(false))
         {
-            await foreach (var key in server.KeysAsync(redis.Database, pattern, pageSize: 1000).ConfigureAwait(false))
+            if (keys.RouteNameOf(((string)key!).AsSpan()) is { } name && RoutePath.HostOf(name) is var host
+                && (host == HostName.CatchAll || HostName.IsWildcard(host)))
             {
-                if (keys.RouteNameOf(((string)key!).AsSpan()) is { } name && RoutePath.HostOf(name) is var host
-                    && (host == HostName.CatchAll || HostName.IsWildcard(host)))
-                {
-                    found.Add(host);
-                }
+                found.Add(host);
             }
         }
 
         return found;
-    }
-
-    private static string EscapeGlob(string literal)
-    {
-        var builder = new System.Text.StringBuilder(literal.Length);
-        foreach (var c in literal)
-        {
-            if (c is '*' or '?' or '[' or ']' or '\\')
-            {
-                builder.Append('\\');
-            }
-
-            builder.Append(c);
-        }
-
-        return builder.ToString();
     }
 }

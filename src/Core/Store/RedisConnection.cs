@@ -48,10 +48,13 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
     /// <summary>Raised when the servers turn out to be a cluster after the connection was made (Redis was down at start).</summary>
     internal event Action? ClusterDetected;
 
-    /// <summary>The masters to scan or subscribe on: every master of a cluster; the first endpoint otherwise.</summary>
+    /// <summary>
+    /// The masters to scan or subscribe on: every master of a cluster; otherwise the connected master (behind Sentinel
+    /// or with replicas listed, the first endpoint may be a replica), else the first endpoint.
+    /// </summary>
     internal IServer[] ScanServers() => IsCluster
         ? [.. Multiplexer.GetServers().Where(s => s.ServerType == ServerType.Cluster && !s.IsReplica)]
-        : [Multiplexer.GetServer(Multiplexer.GetEndPoints()[0])];
+        : [Multiplexer.GetServers().FirstOrDefault(s => s.IsConnected && !s.IsReplica) ?? Multiplexer.GetServer(Multiplexer.GetEndPoints()[0])];
 
     /// <summary>
     /// The keyspace-event channel for keys starting with <paramref name="keyPrefix"/>: on a cluster a channel
