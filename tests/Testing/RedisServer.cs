@@ -71,6 +71,24 @@ public sealed class RedisServer : IAsyncDisposable
 
     public ConnectionMultiplexer Client => _client ??= ConnectionMultiplexer.Connect(RedisConnection.ParseOptions(Configuration, TimeSpan.FromSeconds(5)));
 
+    /// <summary>Commands a lookup causes (the EVALSHA and the calls inside it), from INFO commandstats.</summary>
+    public async Task<long> LookupCommandsAsync()
+    {
+        var stats = await CliAsync("INFO", "commandstats");
+        long total = 0;
+        foreach (var line in stats.Split('\n'))
+        {
+            var name = line.Split(':')[0];
+            if (name is "cmdstat_evalsha" or "cmdstat_evalsha_ro" or "cmdstat_eval" or "cmdstat_eval_ro" or "cmdstat_smembers" or "cmdstat_lrange"
+                or "cmdstat_exists" or "cmdstat_hgetall" or "cmdstat_zrangebyscore" or "cmdstat_zrange" or "cmdstat_pttl")
+            {
+                total += long.Parse(line.Split("calls=")[1].Split(',')[0], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return total;
+    }
+
     /// <summary>Runs redis-cli against this server, as a person would, and returns its output.</summary>
     public async Task<string> CliAsync(params string[] args)
     {
