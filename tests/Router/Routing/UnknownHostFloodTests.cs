@@ -66,6 +66,9 @@ public class UnknownHostFloodTests : IAsyncLifetime
     {
         await using var redis = await RedisServer.StartStockAsync();
         await using var router = await RouterHost.StartAsync(redis, "Entrance:LookupBudget:PerClientPerSecond=0.001", "Entrance:LookupBudget:PerClientBurst=3");
+        // Once the feed is live (tracking registered, index scanned) nothing marks the cached "not found" answers stale
+        // between the requests below; before that, a registration landing mid-test would make u0 a miss again.
+        await WaitForTrustedIndexAsync(router);
         for (var i = 0; i < 3; i++)
         {
             using var within = await router.GetAsync($"u{i}.example.com");
