@@ -7,6 +7,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Entrance.Router.Tests.Routing;
 
+// Measures the process's managed heap: other test classes allocating meanwhile would count against its bound.
+[Collection(MeasuresProcessHeap.Name)]
 public class RouteCacheLoadTests(RedisFixture redis) : IClassFixture<RedisFixture>, IAsyncLifetime
 {
     private TestBackend _backend = null!;
@@ -128,4 +130,11 @@ public class RouteCacheLoadTests(RedisFixture redis) : IClassFixture<RedisFixtur
         public Task MarkDeadAsync(RouteRecord route, int index, long expiresAtUnixMs, CancellationToken cancellationToken = default) =>
             inner.MarkDeadAsync(route, index, expiresAtUnixMs, cancellationToken);
     }
+}
+
+/// <summary>Tests in this collection run with no other test class beside them (they read whole-process figures).</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MeasuresProcessHeap
+{
+    public const string Name = "measures the process heap";
 }
