@@ -30,6 +30,7 @@ public sealed class ProxyPipeline(
     StickySessions sticky,
     HttpsRedirect httpsRedirect,
     LoopGuard loops,
+    TrustedProxies trusted,
     IOptions<EntranceOptions> options,
     TimeProvider time,
     ILogger<ProxyPipeline> logger)
@@ -92,7 +93,8 @@ public sealed class ProxyPipeline(
         RouteLookup lookup;
         try
         {
-            lookup = await routes.GetAsync(host, context.Connection.RemoteIpAddress);
+            // Misses are charged to the real client: behind a trusted HTTP load balancer, not to the balancer's address.
+            lookup = await routes.GetAsync(host, trusted.ReportedClient(context.Connection.RemoteIpAddress, context.Request.Headers["X-Forwarded-For"]));
         }
         catch (RouteStoreUnavailableException ex)
         {

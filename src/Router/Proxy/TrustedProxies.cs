@@ -46,6 +46,22 @@ public sealed class TrustedProxies
     }
 
     /// <summary>
+    /// The client a request is accounted to: from a trusted peer (an HTTP load balancer in front), the address it
+    /// reports last in X-Forwarded-For (the one it saw); otherwise, or when that is no address, the peer itself.
+    /// </summary>
+    public IPAddress? ReportedClient(IPAddress? peer, Microsoft.Extensions.Primitives.StringValues forwardedFor)
+    {
+        if (forwardedFor.Count == 0 || !Contains(peer))
+        {
+            return peer;
+        }
+
+        var last = forwardedFor[forwardedFor.Count - 1].AsSpan();
+        var comma = last.LastIndexOf(',');
+        return IPAddress.TryParse((comma >= 0 ? last[(comma + 1)..] : last).Trim(), out var client) ? client : peer;
+    }
+
+    /// <summary>
     /// Reads the list: array items (<c>Entrance:TrustedProxies:0</c>…) and/or one comma-separated value. A bare address
     /// means that one host. Throws <see cref="StartupConfigurationException"/> (exit 2) for anything not a CIDR.
     /// </summary>

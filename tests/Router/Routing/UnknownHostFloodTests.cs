@@ -62,6 +62,30 @@ public class UnknownHostFloodTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Proxy_BehindTrustedBalancer_MissesChargedToForwardedClient()
+    {
+        await using var redis = await RedisServer.StartStockAsync();
+        await using var router = await RouterHost.StartAsync(redis, "Entrance:TrustedProxies=127.0.0.1/32",
+            "Entrance:LookupBudget:PerClientPerSecond=0.001", "Entrance:LookupBudget:PerClientBurst=2");
+        await WaitForTrustedIndexAsync(router);
+
+        Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(router, "a1.example.com", "192.0.2.1"));
+        Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(router, "a2.example.com", "198.51.100.9, 192.0.2.1"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await StatusAsync(router, "a3.example.com", "192.0.2.1"));
+        // Another client behind the same balancer (the same peer address) still has its own budget.
+        Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(router, "b1.example.com", "192.0.2.2"));
+    }
+
+    private static async Task<HttpStatusCode> StatusAsync(RouterHost router, string host, string forwardedFor)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+        request.Headers.Host = host;
+        request.Headers.Add("X-Forwarded-For", forwardedFor);
+        using var response = await router.Client.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    [Fact]
     public async Task Proxy_UnknownHostsOverClientBudget_Fast503WithoutRedis()
     {
         await using var redis = await RedisServer.StartStockAsync();
