@@ -87,6 +87,15 @@ public sealed class RedisCluster : IAsyncDisposable
         return Nodes.Single(n => endpoint.ToString()!.EndsWith(":" + n.Port, StringComparison.Ordinal));
     }
 
+    /// <summary>Empties every master (FLUSHALL is node-local on a cluster).</summary>
+    public async Task FlushAllAsync()
+    {
+        foreach (var node in Nodes)
+        {
+            await node.CliAsync("FLUSHALL");
+        }
+    }
+
     /// <summary>Runs redis-cli in cluster mode (<c>-c</c>, follows MOVED) against the first node, as a person would.</summary>
     public Task<string> CliAsync(params string[] args) =>
         RunAsync("redis-cli", ["-c", "-h", "127.0.0.1", "-p", Nodes[0].Port.ToString(), .. args]);

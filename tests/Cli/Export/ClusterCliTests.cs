@@ -33,10 +33,7 @@ public sealed class ClusterCliTests(RedisClusterFixture fixture) : IClassFixture
 
     public async Task InitializeAsync()
     {
-        foreach (var node in Cluster.Nodes)
-        {
-            await node.CliAsync("FLUSHALL");
-        }
+        await Cluster.FlushAllAsync();
     }
 
     public Task DisposeAsync() => Task.CompletedTask;

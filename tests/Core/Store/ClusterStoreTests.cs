@@ -15,10 +15,7 @@ public sealed class ClusterStoreTests(RedisClusterFixture fixture) : IClassFixtu
 
     public async Task InitializeAsync()
     {
-        foreach (var node in Cluster.Nodes)
-        {
-            await node.CliAsync("FLUSHALL");
-        }
+        await Cluster.FlushAllAsync();
 
         _connection = await RedisConnection.ConnectAsync(Cluster.Configuration, null, TimeSpan.FromSeconds(5));
     }

@@ -18,10 +18,7 @@ public sealed class ClusterRouterTests(RedisClusterFixture fixture) : IClassFixt
 
     public async Task InitializeAsync()
     {
-        foreach (var node in Cluster.Nodes)
-        {
-            await node.CliAsync("FLUSHALL");
-        }
+        await Cluster.FlushAllAsync();
 
         _backends = await TestBackend.StartManyAsync("one", "two", "three", "four");
     }
@@ -104,10 +101,7 @@ public sealed class ClusterTrackingTests(ClusterTrackingTests.QuietCluster fixtu
 
     public async Task InitializeAsync()
     {
-        foreach (var node in Cluster.Nodes)
-        {
-            await node.CliAsync("FLUSHALL");
-        }
+        await Cluster.FlushAllAsync();
 
         _backends = await TestBackend.StartManyAsync("old", "new");
     }
