@@ -14,6 +14,7 @@ public sealed class RedisSentinelSet : IAsyncDisposable
     public const string ServiceName = "entrance";
 
     private readonly List<Process> _sentinels = [];
+    private readonly List<System.Collections.Concurrent.ConcurrentQueue<string>> _logs = [];
     private readonly string _dir;
 
     private RedisSentinelSet(RedisServer master, RedisServer replica, string dir, SentinelAuth? auth)
@@ -47,44 +48,95 @@ public sealed class RedisSentinelSet : IAsyncDisposable
         var master = await RedisServer.StartStockAsync(data);
         var replica = await RedisServer.StartStockAsync([.. data, "--replicaof", "127.0.0.1", master.Port.ToString()]);
         var set = new RedisSentinelSet(master, replica, Directory.CreateTempSubdirectory("entrance-sentinel-").FullName, auth);
-        for (var i = 0; i < 3; i++)
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await set.StartSentinelAsync();
+            }
+
+            // Ready when the replica is in sync and every sentinel knows the replica and the two other sentinels.
+            await Eventually.TrueAsync(async () => (await replica.CliAsync([.. set.DataCliAuth, "INFO", "replication"])).Contains("master_link_status:up", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(20), "replica in sync");
+            foreach (var port in set.SentinelPorts)
+            {
+                await Eventually.TrueAsync(async () =>
+                {
+                    var master = await SentinelAsync(port, [.. auth?.SentinelCliAuth ?? [], "SENTINEL", "master", ServiceName]);
+                    return master.Contains("num-other-sentinels\n2", StringComparison.Ordinal) && master.Contains("num-slaves\n1", StringComparison.Ordinal);
+                }, TimeSpan.FromSeconds(60), $"sentinel {port} sees the replica and the other sentinels");
+            }
+        }
+        catch (Exception ex)
+        {
+            var logs = set.Logs;
+            await set.DisposeAsync();
+            throw new InvalidOperationException($"{ex.Message}; the sentinels' logs:\n{logs}", ex);
+        }
+
+        return set;
+    }
+
+    /// <summary>
+    /// Starts one sentinel on a free port, again on another port when it cannot listen (a client socket elsewhere in
+    /// the test run may take the port between <see cref="FreePort.Next"/> and the bind).
+    /// </summary>
+    private async Task StartSentinelAsync()
+    {
+        for (var attempt = 0; ; attempt++)
         {
             var port = FreePort.Next();
-            var conf = Path.Combine(set._dir, $"sentinel-{port}.conf");
+            var conf = Path.Combine(_dir, $"sentinel-{port}.conf");
             await File.WriteAllTextAsync(conf, $"""
                 port {port}
                 bind 127.0.0.1
-                dir {set._dir}
-                sentinel monitor {ServiceName} 127.0.0.1 {master.Port} 2
+                dir {_dir}
+                sentinel monitor {ServiceName} 127.0.0.1 {Master.Port} 2
                 sentinel down-after-milliseconds {ServiceName} 1000
                 sentinel failover-timeout {ServiceName} 5000
                 sentinel parallel-syncs {ServiceName} 1
-                {auth?.SentinelConfig(ServiceName)}
+                {Auth?.SentinelConfig(ServiceName)}
                 """);
             var psi = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true };
             psi.ArgumentList.Add(conf);
             psi.ArgumentList.Add("--sentinel");
             var process = Process.Start(psi)!;
+            var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue($"[{port}] {e.Data}"); };
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue($"[{port}] {e.Data}"); };
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            set._sentinels.Add(process);
-            set.SentinelPorts.Add(port);
-        }
 
-        // Ready when the replica is in sync and every sentinel knows the replica and the two other sentinels.
-        await Eventually.TrueAsync(async () => (await replica.CliAsync([.. set.DataCliAuth, "INFO", "replication"])).Contains("master_link_status:up", StringComparison.Ordinal),
-            TimeSpan.FromSeconds(20), "replica in sync");
-        foreach (var port in set.SentinelPorts)
-        {
-            await Eventually.TrueAsync(async () =>
+            var watch = Stopwatch.StartNew();
+            while (!process.HasExited && watch.Elapsed < TimeSpan.FromSeconds(10)
+                && await SentinelAsync(port, [.. Auth?.SentinelCliAuth ?? [], "PING"]) != "PONG")
             {
-                var master = await SentinelAsync(port, [.. auth?.SentinelCliAuth ?? [], "SENTINEL", "master", ServiceName]);
-                return master.Contains("num-other-sentinels\n2", StringComparison.Ordinal) && master.Contains("num-slaves\n1", StringComparison.Ordinal);
-            }, TimeSpan.FromSeconds(30), $"sentinel {port} sees the replica and the other sentinels");
-        }
+                await Task.Delay(20);
+            }
 
-        return set;
+            if (!process.HasExited && watch.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                _sentinels.Add(process);
+                _logs.Add(log);
+                SentinelPorts.Add(port);
+                return;
+            }
+
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+
+            await process.WaitForExitAsync();
+            process.Dispose();
+            if (attempt == 4)
+            {
+                throw new InvalidOperationException($"a sentinel did not start: {string.Join('\n', log)}");
+            }
+        }
     }
+
+    private string Logs => string.Join('\n', _logs.SelectMany(l => l).TakeLast(200));
 
     /// <summary>The master's port as the sentinels announce it.</summary>
     public async Task<int> MasterPortAsync()
