@@ -6,6 +6,8 @@
 # Usage: [ROUNDS=3] bench/proxy/run.sh [duration=15s] [connections=64] [threads=2] [hosts=1000]
 # Stock Redis (no config file, no keyspace events): REDIS_STOCK=1 bench/proxy/run.sh
 # Extra router settings: ENTRANCE_ROUTER_ARGS='--Entrance:AccessLog:Output off' bench/proxy/run.sh
+# FLOOR=0 leaves out the floor: Kestrel + YARP's forwarder to the one backend and nothing else (bench/proxy/Floor),
+# what Entrance's own stack costs before any lookup, metric or log line.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$root/deploy/local/common.sh"
@@ -14,7 +16,7 @@ apt_install redis-server redis-tools nginx wrk
 duration=${1:-15s}; connections=${2:-64}; threads=${3:-2}; hosts=${4:-1000}; rounds=${ROUNDS:-3}
 work=$(mktemp -d /tmp/entrance-bench.XXXX)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-backend_port=$(free_port); nginx_port=$(free_port); router_port=$(free_port); admin_port=$(free_port); redis_port=$(free_port)
+backend_port=$(free_port); nginx_port=$(free_port); router_port=$(free_port); admin_port=$(free_port); redis_port=$(free_port); floor_port=$(free_port)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -58,6 +60,16 @@ dotnet "$root/src/Router/bin/Release/net10.0/Entrance.Router.dll" --urls "http:/
 router_pid=$!
 pids+=($router_pid)
 for _ in $(seq 100); do curl -s -o /dev/null -H 'Host: __ping__' "http://127.0.0.1:$router_port/" && break; sleep 0.1; done
+floor=${FLOOR:-1}
+if [ "$floor" = 1 ]; then
+  dotnet build "$root/bench/proxy/Floor/Entrance.Bench.Floor.csproj" -c Release -v quiet -nologo >/dev/null
+  dotnet "$root/bench/proxy/Floor/bin/Release/net10.0/Entrance.Bench.Floor.dll" "http://127.0.0.1:$floor_port" "http://127.0.0.1:$backend_port" >"$work/floor.log" 2>&1 &
+  floor_pid=$!
+  pids+=($floor_pid)
+  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$floor_port/" && break; sleep 0.1; done
+fi
+# CPU seconds (user + system) of a process so far, from /proc.
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 
 run_wrk() { # name url
   local out
@@ -67,6 +79,7 @@ run_wrk() { # name url
   p50=$(echo "$out" | awk '$1=="50%" {print $2}')
   p99=$(echo "$out" | awk '$1=="99%" {print $2}')
   errors=$(echo "$out" | grep -E "Non-2xx|Socket errors" | tr '\n' ' ' || true)
+  wrk_requests=$(echo "$out" | awk '/requests in/ {print $1}')
   printf "%-22s %12s req/s   p50 %-9s p99 %-9s %s\n" "$1" "$rps" "$p50" "$p99" "$errors"
   eval "${3}=$rps"
 }
@@ -85,6 +98,8 @@ echo "wrk -t$threads -c$connections -d$duration, $hosts hosts, $(nproc) cores, $
 run_wrk "backend (direct)" "http://127.0.0.1:$backend_port/" backend_rps
 # Warm-up pass fills the router's cache and lets the JIT finish tiering up (3 s was not enough); measured passes are steady state.
 wrk -t"$threads" -c"$connections" -d10s -s "$root/bench/proxy/rotate-hosts.lua" "http://127.0.0.1:$router_port/" -- "$hosts" >/dev/null
+[ "$floor" = 1 ] && wrk -t"$threads" -c"$connections" -d10s "http://127.0.0.1:$floor_port/" >/dev/null
+floor_all=(); floor_cpu=0; floor_requests=0
 before=$(redis_calls); counters_before=$(router_counters)
 # nginx and the router alternate, so a slow spell of a shared machine hits both and the median ratio stays honest.
 nginx_all=(); router_all=()
@@ -92,15 +107,23 @@ for round in $(seq "$rounds"); do
   run_wrk "nginx reverse proxy" "http://127.0.0.1:$nginx_port/" nginx_rps
   run_wrk "entrance router" "http://127.0.0.1:$router_port/" router_rps
   nginx_all+=("$nginx_rps"); router_all+=("$router_rps")
+  if [ "$floor" = 1 ]; then
+    c0=$(cpu_seconds "$floor_pid")
+    run_wrk "floor (bare YARP)" "http://127.0.0.1:$floor_port/" floor_rps
+    c1=$(cpu_seconds "$floor_pid")
+    floor_all+=("$floor_rps"); floor_cpu=$(python3 -c "print($floor_cpu + $c1 - $c0)"); floor_requests=$((floor_requests + wrk_requests))
+  fi
 done
 after=$(redis_calls); counters_after=$(router_counters)
 rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$router_pid/status")
 
-python3 - "${nginx_all[*]}" "${router_all[*]}" "$before" "$after" "$rss_kb" $counters_before $counters_after <<'PY'
+python3 - "${nginx_all[*]}" "${router_all[*]}" "${floor_all[*]}" "$floor_cpu" "$floor_requests" "$before" "$after" "$rss_kb" $counters_before $counters_after <<'PY'
 import statistics, sys
 nginx = [float(x) for x in sys.argv[1].split()]
 router = [float(x) for x in sys.argv[2].split()]
-before, after, rss, r0, cpu0, alloc0, r1, cpu1, alloc1 = map(float, sys.argv[3:])
+floor = [float(x) for x in sys.argv[3].split()]
+floor_cpu, floor_requests = float(sys.argv[4]), float(sys.argv[5])
+before, after, rss, r0, cpu0, alloc0, r1, cpu1, alloc1 = map(float, sys.argv[6:])
 ratios = [r / n for r, n in zip(router, nginx)]
 print(f"nginx median           {statistics.median(nginx):12.2f} req/s")
 print(f"router median          {statistics.median(router):12.2f} req/s")
@@ -111,4 +134,9 @@ if requests > 0:
     print(f"router CPU/request     {(cpu1 - cpu0) / requests * 1e6:.1f} µs  (user + system, all threads)")
     print(f"router alloc/request   {(alloc1 - alloc0) / requests:.0f} bytes  (managed heap)")
 print(f"router RSS after run   {rss / 1024:.0f} MiB")
+if floor:
+    print(f"floor median           {statistics.median(floor):12.2f} req/s")
+    print(f"floor/nginx ratio      {statistics.median([f / n for f, n in zip(floor, nginx)]):.2f} median; router/floor {statistics.median([r / f for r, f in zip(router, floor)]):.2f}")
+    if floor_requests > 0:
+        print(f"floor CPU/request      {floor_cpu / floor_requests * 1e6:.1f} µs  (user + system, /proc, over the floor's rounds)")
 PY

@@ -31,6 +31,7 @@ public sealed class InvalidationListener(
     /// <summary>How often the tracking registration is checked: a local comparison of connection ids, no Redis command.</summary>
     public static readonly TimeSpan TrackingCheck = TimeSpan.FromSeconds(1);
 
+    private readonly object _pushedGate = new();
     private volatile bool _subscribed;
     private volatile bool _keyspaceEvents;
     private volatile bool _tracking;
@@ -183,9 +184,14 @@ public sealed class InvalidationListener(
 
     private void UpdatePushed()
     {
-        var pushed = _subscribed && (_keyspaceEvents || _tracking);
-        cache.SetChangesPushed(pushed);
-        certificates.SetChangesPushed(pushed);
+        // The keyspace check and the tracking loop both call this; reading the flags and applying the result under one
+        // lock keeps a caller that read them earlier from applying its older answer after a newer one.
+        lock (_pushedGate)
+        {
+            var pushed = _subscribed && (_keyspaceEvents || _tracking);
+            cache.SetChangesPushed(pushed);
+            certificates.SetChangesPushed(pushed);
+        }
     }
 
     private void OnChange(RouteChange change)

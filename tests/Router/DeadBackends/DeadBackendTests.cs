@@ -33,7 +33,8 @@ public class DeadBackendTests(RedisFixture redis) : IClassFixture<RedisFixture>,
     [Fact]
     public async Task Forward_OneBackendRefuses_RetriedElsewhereAndMarkedDeadInRedis()
     {
-        var refusing = $"http://127.0.0.1:{FreePort.Next()}";
+        using var refused = new RefusedPort();
+        var refusing = refused.Url;
         await redis.Server.CliAsync("SADD", "entrance:backends:r.example.com", _backends[0].Url, _backends[1].Url, refusing);
 
         for (var i = 0; i < 30; i++)
@@ -50,7 +51,8 @@ public class DeadBackendTests(RedisFixture redis) : IClassFixture<RedisFixture>,
     [Fact]
     public async Task Forward_PostToRefusingBackend_RetriedBecauseNothingWasSent()
     {
-        var refusing = $"http://127.0.0.1:{FreePort.Next()}";
+        using var refused = new RefusedPort();
+        var refusing = refused.Url;
         await redis.Server.CliAsync("SADD", "entrance:backends:post.example.com", refusing, _backends[0].Url);
         await redis.Server.CliAsync("HSET", "entrance:host:post.example.com", "lb", "round-robin");
 
@@ -68,7 +70,8 @@ public class DeadBackendTests(RedisFixture redis) : IClassFixture<RedisFixture>,
     public async Task Forward_RetriesDisabled_RefusalIs502()
     {
         await using var router = await RouterHost.StartAsync(redis.Server, "Entrance:Retries=0");
-        await redis.Server.CliAsync("SADD", "entrance:backends:nr.example.com", $"http://127.0.0.1:{FreePort.Next()}", _backends[0].Url);
+        using var refused = new RefusedPort();
+        await redis.Server.CliAsync("SADD", "entrance:backends:nr.example.com", refused.Url, _backends[0].Url);
         await redis.Server.CliAsync("HSET", "entrance:host:nr.example.com", "lb", "round-robin");
 
         var statuses = new List<HttpStatusCode>();
@@ -84,7 +87,8 @@ public class DeadBackendTests(RedisFixture redis) : IClassFixture<RedisFixture>,
     [Fact]
     public async Task Forward_HipacheFrontend_DeadIndexWithTtlAndDeadEvent()
     {
-        var refusing = $"http://127.0.0.1:{FreePort.Next()}";
+        using var refused = new RefusedPort();
+        var refusing = refused.Url;
         await redis.Server.CliAsync("RPUSH", "frontend:h.example.com", "h", _backends[0].Url, refusing);
         var sub = redis.Server.Client.GetSubscriber();
         var events = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -105,7 +109,8 @@ public class DeadBackendTests(RedisFixture redis) : IClassFixture<RedisFixture>,
     [Fact]
     public async Task Forward_HipacheSingleBackend_NoDeadMarkAsHipache()
     {
-        await redis.Server.CliAsync("RPUSH", "frontend:one.example.com", "one", $"http://127.0.0.1:{FreePort.Next()}");
+        using var refused = new RefusedPort();
+        await redis.Server.CliAsync("RPUSH", "frontend:one.example.com", "one", refused.Url);
 
         using var response = await _router.GetAsync("one.example.com");
 

@@ -193,7 +193,8 @@ public sealed class GrpcProxyTests(RedisFixture redis) : IClassFixture<RedisFixt
     [Fact]
     public async Task Unary_UnreachableBackend_UnavailableWithReason()
     {
-        await redis.Server.CliAsync("SADD", "entrance:backends:down.example.com", $"h2c://127.0.0.1:{FreePort.Next()}");
+        using var refused = new RefusedPort();
+        await redis.Server.CliAsync("SADD", "entrance:backends:down.example.com", refused.Address("h2c"));
         var client = H2Clients.Echo(_router, "down.example.com", tls: false);
 
         var failure = await Assert.ThrowsAsync<RpcException>(async () => await client.UnaryAsync(new EchoRequest { Text = "x" }));

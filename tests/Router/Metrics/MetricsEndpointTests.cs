@@ -172,8 +172,8 @@ public class MetricsEndpointTests(RedisFixture redis) : IClassFixture<RedisFixtu
     public async Task Metrics_DeadBackendAndRetry_CountedOnce()
     {
         await using var alive = await TestBackend.StartAsync("alive");
-        var refused = $"http://127.0.0.1:{FreePort.Next()}";
-        await redis.Server.CliAsync("SADD", "entrance:backends:metrics-dead.example.com", refused, alive.Url);
+        using var refused = new RefusedPort();
+        await redis.Server.CliAsync("SADD", "entrance:backends:metrics-dead.example.com", refused.Url, alive.Url);
         await using var router = await RouterHost.StartAsync(redis.Server, "Entrance:LoadBalancing=round-robin");
         var before = await ScrapeAsync(router);
 

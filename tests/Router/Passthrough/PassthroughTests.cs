@@ -145,7 +145,8 @@ public sealed class PassthroughTests(RedisFixture redis) : IClassFixture<RedisFi
     {
         var backendCertificate = _certificates.Leaf("retry.example.com");
         await using var backend = new TlsEchoBackend(backendCertificate, "live-app");
-        var refused = $"https://127.0.0.1:{FreePort.Next()}";
+        using var refusedPort = new RefusedPort();
+        var refused = refusedPort.Address("https");
         await AddPassthroughAsync("retry.example.com", refused, backend.Url);
         await using var router = await StartAsync("Entrance:LoadBalancing=round-robin");
 

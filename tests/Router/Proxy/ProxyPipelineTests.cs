@@ -88,7 +88,8 @@ public class ProxyPipelineTests(RedisFixture redis) : IClassFixture<RedisFixture
     [Fact]
     public async Task Invoke_BackendRefusesConnection_502Unreachable()
     {
-        await redis.Server.CliAsync("SADD", "entrance:backends:down.example.com", $"http://127.0.0.1:{FreePort.Next()}");
+        using var refused = new RefusedPort();
+        await redis.Server.CliAsync("SADD", "entrance:backends:down.example.com", refused.Url);
 
         using var response = await _router.GetAsync("down.example.com");
 

@@ -32,8 +32,8 @@ public class RedisAclTests : IAsyncLifetime
         Assert.Equal("OK", await redis.CliAsync(DocumentedAcl.Rules("entrance-router", "pw")));
         await redis.CliAsync("SADD", "entrance:backends:acl.example.com", _old.Url);
         await redis.CliAsync("RPUSH", "frontend:hip.example.com", "hip", _old.Url);
-        var deadPort = FreePort.Next();
-        await redis.CliAsync("SADD", "entrance:backends:dead.example.com", $"http://127.0.0.1:{deadPort}");
+        using var deadPort = new RefusedPort();
+        await redis.CliAsync("SADD", "entrance:backends:dead.example.com", deadPort.Url);
 
         await using var router = await RouterHost.StartAsync($"{redis.Configuration},user=entrance-router,password=pw", "Entrance:CacheTtl=00:00:30", "Entrance:Fleet:Enabled=true");
 
