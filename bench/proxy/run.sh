@@ -63,7 +63,7 @@ for _ in $(seq 100); do curl -s -o /dev/null -H 'Host: __ping__' "http://127.0.0
 floor=${FLOOR:-1}
 if [ "$floor" = 1 ]; then
   dotnet build "$root/bench/proxy/Floor/Entrance.Bench.Floor.csproj" -c Release -v quiet -nologo >/dev/null
-  dotnet "$root/bench/proxy/Floor/bin/Release/net10.0/Entrance.Bench.Floor.dll" "http://127.0.0.1:$floor_port" "http://127.0.0.1:$backend_port" >"$work/floor.log" 2>&1 &
+  DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 dotnet "$root/bench/proxy/Floor/bin/Release/net10.0/Entrance.Bench.Floor.dll" "http://127.0.0.1:$floor_port" "http://127.0.0.1:$backend_port" >"$work/floor.log" 2>&1 &
   floor_pid=$!
   pids+=($floor_pid)
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$floor_port/" && break; sleep 0.1; done

@@ -5,6 +5,8 @@ using Yarp.ReverseProxy.Forwarder;
 var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();
 builder.WebHost.UseUrls(args[0]);
+// The router's transport defaults (Entrance:Transport:InlineCompletions); run.sh also sets DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1.
+builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
 if (args.Length >= 4 && args[2] == "https")
 {
     var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(args[3], args[4]);
