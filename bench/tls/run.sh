@@ -93,6 +93,17 @@ https_port=${router_https[0]}; http_port=${router_http[0]}; router_pid=${router_
 # ENTRANCE_COMPARE_DLL: another build (the one before a change), measured in the same rounds as a third system;
 # ENTRANCE_COMPARE_ENV='VAR=value ...' runs it (or the same build) with other runtime settings.
 systems=(nginx router)
+# FLOOR=1 adds the floor of the router's own stack: Kestrel + YARP's forwarder with the wildcard certificate, to the
+# backend, nothing else (bench/proxy/Floor): what .NET's TLS and proxying cost before any lookup, metric or log line.
+if [ "${FLOOR:-1}" = 1 ]; then
+  [ -n "${ENTRANCE_BENCH_NO_BUILD:-}" ] || dotnet build "$root/bench/proxy/Floor/Entrance.Bench.Floor.csproj" -c Release -v quiet -nologo >/dev/null
+  floor_https=$(free_port); floor_http=$(free_port)
+  DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 dotnet "$root/bench/proxy/Floor/bin/Release/net10.0/Entrance.Bench.Floor.dll" \
+    "https://127.0.0.1:$floor_https;http://127.0.0.1:$floor_http" "http://127.0.0.1:$backend_port" https "$work/wild.pem" "$work/wild.key" >"$work/floor.log" 2>&1 &
+  floor_pid=$!; pids+=($floor_pid)
+  for _ in $(seq 100); do curl -sk -o /dev/null "https://127.0.0.1:$floor_https/" && break; sleep 0.1; done
+  systems+=(floor)
+fi
 if [ -n "${ENTRANCE_COMPARE_DLL:-}${ENTRANCE_COMPARE_ENV:-}" ]; then
   # shellcheck disable=SC2086
   start_router "${ENTRANCE_COMPARE_DLL:-}" ${ENTRANCE_COMPARE_ENV:-}
@@ -126,10 +137,11 @@ target() { # system kind -> URL or port
   case "$1:$2" in
     nginx:tls) echo "https://127.0.0.1:$nginx_port/";; nginx:plain) echo "http://127.0.0.1:$nginx_http_port/";; nginx:hs) echo "$nginx_port";;
     router:tls) echo "https://127.0.0.1:$https_port/";; router:plain) echo "http://127.0.0.1:$http_port/";; router:hs) echo "$https_port";;
+    floor:tls) echo "https://127.0.0.1:$floor_https/";; floor:plain) echo "http://127.0.0.1:$floor_http/";; floor:hs) echo "$floor_https";;
     compare:tls) echo "https://127.0.0.1:$compare_https/";; compare:plain) echo "http://127.0.0.1:$compare_http/";; compare:hs) echo "$compare_https";;
   esac
 }
-server_pids() { case "$1" in nginx) echo "$nginx_workers";; router) echo "$router_pid";; compare) echo "$compare_pid";; esac; }
+server_pids() { case "$1" in nginx) echo "$nginx_workers";; router) echo "$router_pid";; floor) echo "$floor_pid";; compare) echo "$compare_pid";; esac; }
 for system in "${systems[@]:1}"; do
   for _ in 1 2; do
     wrk -t2 -c"$connections" -d"${warmup}s" -H 'Host: app1.bench.local' "$(target "$system" tls)" >/dev/null 2>&1 || true
@@ -173,7 +185,7 @@ rows = collections.defaultdict(dict)  # (round, kind) -> system -> (rate, cpu)
 for line in open(sys.argv[1]):
     r, system, kind, rate, cpu = line.split()
     rows[(int(r), kind)][system] = (int(rate), int(cpu))
-systems = [s for s in ("nginx", "router", "compare") if any(s in v for v in rows.values())]
+systems = [s for s in ("nginx", "router", "floor", "compare") if any(s in v for v in rows.values())]
 labels = {"tls": ("keep-alive HTTPS req/s", 0.8), "plain": ("keep-alive plain HTTP req/s (reference)", None),
           "hs": (f"new TLS conns/s, {sys.argv[2]} SNI names", 0.7)}
 print()

@@ -10,6 +10,7 @@ builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = tru
 if (args.Length >= 4 && args[2] == "https")
 {
     var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(args[3], args[4]);
+    builder.WebHost.UseKestrelHttpsConfiguration();
     builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate));
 }
 
