@@ -19,7 +19,7 @@ public sealed class HealthCheckTask : IFleetTask, IDisposable
     private readonly HealthCheckTargets _targets;
     private readonly DeadMarks _marks;
     private readonly IRouteStore _store;
-    private readonly HealthProber _prober = new();
+    private readonly HealthProber _prober;
     private readonly HealthCheckOptions _options;
     private readonly long _deadTtlMs;
     private readonly TimeProvider _time;
@@ -32,8 +32,9 @@ public sealed class HealthCheckTask : IFleetTask, IDisposable
     private long _nextScanMs = long.MinValue;
 
     public HealthCheckTask(RedisConnection redis, IRouteStore store, IOptions<HealthCheckOptions> options, IOptions<EntranceOptions> entrance,
-        TimeProvider time, FleetMetrics metrics, ILogger<HealthCheckTask> logger)
+        TimeProvider time, FleetMetrics metrics, Proxy.BackendClients tlsClients, ILogger<HealthCheckTask> logger)
     {
+        _prober = new HealthProber(tlsClients);
         _targets = new HealthCheckTargets(redis);
         _marks = new DeadMarks(redis);
         _store = store;
@@ -106,6 +107,7 @@ public sealed class HealthCheckTask : IFleetTask, IDisposable
                 _routes[route.RouteName] = state;
             }
 
+            state.UpdateTls(route.Settings);
             state.NextDueMs = now + (long)check.Interval.TotalMilliseconds;
             for (var i = 0; i < route.Backends.Count; i++)
             {
@@ -128,7 +130,7 @@ public sealed class HealthCheckTask : IFleetTask, IDisposable
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            healthy = await _prober.ProbeAsync(route.RouteName, url, route.Settings, state.Settings, cancellationToken).ConfigureAwait(false);
+            healthy = await _prober.ProbeAsync(route.RouteName, url, state.Tls, state.Settings, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -193,9 +195,24 @@ public sealed class HealthCheckTask : IFleetTask, IDisposable
     {
         private readonly Dictionary<string, BackendStreak> _backends = new(StringComparer.Ordinal);
 
+        private (string? Ca, string? Verify) _tlsSource;
+
         public HealthCheckSettings Settings { get; } = settings;
 
+        /// <summary>The route's backend trust, parsed again only when <c>backend_ca</c> or <c>backend_tls_verify</c> changed.</summary>
+        public RouteTlsSettings Tls { get; private set; } = RouteTlsSettings.None;
+
         public long NextDueMs { get; set; }
+
+        public void UpdateTls(IReadOnlyDictionary<string, string> settings)
+        {
+            var source = (settings.GetValueOrDefault(Core.Schema.RedisKeys.BackendCaField), settings.GetValueOrDefault(Core.Schema.RedisKeys.BackendTlsVerifyField));
+            if (source != _tlsSource)
+            {
+                _tlsSource = source;
+                Tls = RouteTlsSettings.From(settings);
+            }
+        }
 
         public BackendStreak Backend(string url)
         {

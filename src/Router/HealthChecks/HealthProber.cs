@@ -1,18 +1,28 @@
 using Entrance.Core.Hosts;
-using Entrance.Core.Schema;
+using Entrance.Router.Proxy;
+using Entrance.Router.Routing;
 
 namespace Entrance.Router.HealthChecks;
 
 /// <summary>
 /// Sends one probe: <c>GET &lt;backend&gt;&lt;health_path&gt;</c>, healthy on 2xx or 3xx (redirects are not followed) within
 /// the timeout. The Host header is the route's host when it names one (wildcards and the catch-all leave the backend's own).
+/// An https:// backend is probed through the proxy's own client for the route's trust (<c>backend_ca</c>,
+/// <c>backend_tls_verify</c>; <see cref="BackendClients"/>), with the backend URL's name as SNI and checked name, so a
+/// probe succeeds exactly when a request could.
 /// </summary>
-public sealed class HealthProber : IDisposable
+public sealed class HealthProber(BackendClients tlsClients) : IDisposable
 {
-    private readonly HttpMessageInvoker _verified = Create(verify: true);
-    private readonly HttpMessageInvoker _unverified = Create(verify: false);
+    private readonly HttpMessageInvoker _plain = new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        AutomaticDecompression = System.Net.DecompressionMethods.None,
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+    });
 
-    public async Task<bool> ProbeAsync(string routeName, string backendUrl, IReadOnlyDictionary<string, string> settings, HealthCheckSettings check, CancellationToken cancellationToken)
+    public async Task<bool> ProbeAsync(string routeName, string backendUrl, RouteTlsSettings tls, HealthCheckSettings check, CancellationToken cancellationToken)
     {
         if (!Uri.TryCreate(backendUrl.TrimEnd('/') + check.Path, UriKind.Absolute, out var uri))
         {
@@ -29,7 +39,7 @@ public sealed class HealthProber : IDisposable
         }
 
         request.Headers.UserAgent.ParseAdd("entrance-health-check");
-        var client = settings.GetValueOrDefault(RedisKeys.BackendTlsVerifyField) == "0" ? _unverified : _verified;
+        var client = uri.Scheme == Uri.UriSchemeHttps ? tlsClients.ForTls(tls, routeName) : _plain;
         try
         {
             using var response = await client.SendAsync(request, timeout.Token).ConfigureAwait(false);
@@ -50,19 +60,5 @@ public sealed class HealthProber : IDisposable
         return host == HostName.CatchAll || HostName.IsWildcard(host) ? null : host;
     }
 
-    private static HttpMessageInvoker Create(bool verify) => new(new SocketsHttpHandler
-    {
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        UseCookies = false,
-        AutomaticDecompression = System.Net.DecompressionMethods.None,
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-        SslOptions = verify ? new() : new() { RemoteCertificateValidationCallback = static (_, _, _, _) => true },
-    });
-
-    public void Dispose()
-    {
-        _verified.Dispose();
-        _unverified.Dispose();
-    }
+    public void Dispose() => _plain.Dispose(); // the TLS clients are the proxy's
 }

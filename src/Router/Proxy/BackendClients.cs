@@ -30,14 +30,14 @@ public sealed class BackendClients(Func<SslClientAuthenticationOptions?, HttpMes
     public int Count => _clients.Count;
 
     /// <summary>The client for this route's https:// backends; one dictionary read at most per cache fill.</summary>
-    public HttpMessageInvoker ForTls(RouteEntry route) => route.TlsClient ??= Get(route);
+    public HttpMessageInvoker ForTls(RouteEntry route) => route.TlsClient ??= ForTls(route.Tls, route.Record.RouteName);
 
-    private HttpMessageInvoker Get(RouteEntry route)
+    /// <summary>The client for https:// backends with these trust settings (also the health prober's, so probes trust what requests trust).</summary>
+    public HttpMessageInvoker ForTls(RouteTlsSettings tls, string routeName)
     {
-        var tls = route.Tls;
-        if (!tls.VerifyBackend && _unverifiedLogged.Count < 10_000 && _unverifiedLogged.TryAdd(route.Record.RouteName, 0))
+        if (!tls.VerifyBackend && _unverifiedLogged.Count < 10_000 && _unverifiedLogged.TryAdd(routeName, 0))
         {
-            logger.LogWarning("Route {Route} forwards to https:// backends WITHOUT verifying their certificates (backend_tls_verify 0)", route.Record.RouteName);
+            logger.LogWarning("Route {Route} forwards to https:// backends WITHOUT verifying their certificates (backend_tls_verify 0)", routeName);
         }
 
         if (_clients.TryGetValue(tls.BackendTrustKey, out var client))

@@ -14,12 +14,16 @@ internal sealed class HttpsTestBackend : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private string? _lastSni;
+    private int _healthProbes;
 
     private HttpsTestBackend(WebApplication app) => _app = app;
 
     public int Port { get; private set; }
 
     public string? LastSni => Volatile.Read(ref _lastSni);
+
+    /// <summary>Requests sent by the router's health checker (User-Agent <c>entrance-health-check</c>).</summary>
+    public int HealthProbes => Volatile.Read(ref _healthProbes);
 
     public static async Task<HttpsTestBackend> StartAsync(string name, X509Certificate2 certificate)
     {
@@ -35,7 +39,15 @@ internal sealed class HttpsTestBackend : IAsyncDisposable
             })));
         var app = builder.Build();
         backend = new HttpsTestBackend(app);
-        app.MapFallback((HttpContext c) => Results.Text($"{name} host={c.Request.Host} tls={c.Request.IsHttps}"));
+        app.MapFallback((HttpContext c) =>
+        {
+            if (c.Request.Headers.UserAgent.ToString().StartsWith("entrance-health-check", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref backend._healthProbes);
+            }
+
+            return Results.Text($"{name} host={c.Request.Host} tls={c.Request.IsHttps}");
+        });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         backend.Port = new Uri(address).Port;
