@@ -8,46 +8,120 @@ namespace Entrance.Router.Tls;
 
 /// <summary>
 /// The certificate for handshakes without SNI or for names with no usable certificate: <c>Entrance:Tls:DefaultCertificate</c>'s
-/// PEM files, else a self-signed one made at start (logged once).
+/// PEM files, else a self-signed one made at start (logged once). The files are read again by <see cref="Reload"/>
+/// (every <see cref="DefaultCertificateOptions.ReloadInterval"/>): a changed, usable pair is served from the next
+/// handshake on; an unusable one (half written, key and certificate not matching, expired) keeps the current
+/// certificate, with a warning once per distinct content.
 /// </summary>
 public sealed class DefaultCertificate
 {
     public const string SelfSignedSubject = "CN=Entrance default certificate";
 
-    public DefaultCertificate(IOptions<TlsOptions> options, ILogger<DefaultCertificate> logger)
+    private readonly DefaultCertificateOptions _files;
+    private readonly TimeProvider _time;
+    private readonly ILogger<DefaultCertificate> _logger;
+    private volatile ServerCertificate _certificate;
+    private byte[] _loadedHash = [];
+    private byte[] _refusedHash = [];
+
+    public DefaultCertificate(IOptions<TlsOptions> options, TimeProvider time, ILogger<DefaultCertificate> logger)
     {
-        var o = options.Value.DefaultCertificate;
-        if (string.IsNullOrWhiteSpace(o.CertificatePath) != string.IsNullOrWhiteSpace(o.KeyPath))
+        _files = options.Value.DefaultCertificate;
+        _time = time;
+        _logger = logger;
+        if (string.IsNullOrWhiteSpace(_files.CertificatePath) != string.IsNullOrWhiteSpace(_files.KeyPath))
         {
             throw new StartupConfigurationException("Entrance:Tls:DefaultCertificate needs both CertificatePath and KeyPath");
         }
 
-        if (!string.IsNullOrWhiteSpace(o.CertificatePath))
+        if (FromFiles)
         {
-            Certificate = ServerCertificate.Create("default", Load(o.CertificatePath, o.KeyPath!));
+            string chain, key;
+            try
+            {
+                (chain, key) = (File.ReadAllText(_files.CertificatePath!), File.ReadAllText(_files.KeyPath!));
+                _certificate = ServerCertificate.Create("default", CertificatePem.Load(chain, key));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CertificateProblemException)
+            {
+                throw new StartupConfigurationException($"Entrance:Tls:DefaultCertificate cannot be used ({_files.CertificatePath}, {_files.KeyPath}): {ex.Message}", ex);
+            }
+
+            _loadedHash = Hash(chain, key);
             logger.LogInformation("Default TLS certificate {Subject} (not after {NotAfter:u}) from {Path}",
-                Certificate.Info.Subject, Certificate.Info.NotAfter, o.CertificatePath);
+                _certificate.Info.Subject, _certificate.Info.NotAfter, _files.CertificatePath);
             return;
         }
 
-        Certificate = ServerCertificate.Create("default", SelfSigned());
+        _certificate = ServerCertificate.Create("default", SelfSigned());
         logger.LogWarning("No Entrance:Tls:DefaultCertificate configured: handshakes without SNI or for names with no certificate get a self-signed one ({Thumbprint})",
-            Certificate.Info.Thumbprint);
+            _certificate.Info.Thumbprint);
     }
 
-    public ServerCertificate Certificate { get; }
+    public ServerCertificate Certificate => _certificate;
 
-    private static LoadedCertificate Load(string certificatePath, string keyPath)
+    /// <summary>Whether the certificate comes from files (and so can be reloaded).</summary>
+    public bool FromFiles => !string.IsNullOrWhiteSpace(_files.CertificatePath);
+
+    /// <summary>Reads the files again; true when a changed, usable pair replaced the certificate served.</summary>
+    public bool Reload()
     {
+        if (!FromFiles)
+        {
+            return false;
+        }
+
+        string chain, key;
         try
         {
-            return CertificatePem.Load(File.ReadAllText(certificatePath), File.ReadAllText(keyPath));
+            (chain, key) = (File.ReadAllText(_files.CertificatePath!), File.ReadAllText(_files.KeyPath!));
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CertificateProblemException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new StartupConfigurationException($"Entrance:Tls:DefaultCertificate cannot be used ({certificatePath}, {keyPath}): {ex.Message}", ex);
+            RefuseOnce(Hash(ex.Message, string.Empty), ex.Message);
+            return false;
+        }
+
+        var hash = Hash(chain, key);
+        if (hash.AsSpan().SequenceEqual(_loadedHash))
+        {
+            return false;
+        }
+
+        LoadedCertificate loaded;
+        try
+        {
+            loaded = CertificatePem.Load(chain, key);
+            if (loaded.IsExpired(_time.GetUtcNow()))
+            {
+                throw new CertificateProblemException($"the certificate is not valid now (not after {loaded.Info.NotAfter:u})");
+            }
+        }
+        catch (CertificateProblemException ex)
+        {
+            RefuseOnce(hash, ex.Message);
+            return false;
+        }
+
+        _certificate = ServerCertificate.Create("default", loaded);
+        _loadedHash = hash;
+        _logger.LogInformation("Default TLS certificate reloaded: {Subject} (not after {NotAfter:u}) from {Path}",
+            loaded.Info.Subject, loaded.Info.NotAfter, _files.CertificatePath);
+        return true;
+    }
+
+    private void RefuseOnce(byte[] hash, string reason)
+    {
+        if (!hash.AsSpan().SequenceEqual(_refusedHash))
+        {
+            _refusedHash = hash;
+            _logger.LogWarning("Default TLS certificate files ({Path}, {KeyPath}) not used, still serving {Subject}: {Reason}",
+                _files.CertificatePath, _files.KeyPath, _certificate.Info.Subject, reason);
         }
     }
+
+    private static byte[] Hash(string chain, string key) =>
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(chain + "\0" + key));
 
     private static LoadedCertificate SelfSigned()
     {

@@ -25,4 +25,10 @@ public sealed class DefaultCertificateOptions
 {
     public string? CertificatePath { get; set; }
     public string? KeyPath { get; set; }
+
+    /// <summary>
+    /// How often the files are read again, so a renewed certificate (a Kubernetes Secret volume, certbot) is served
+    /// without a restart; zero reads them once.
+    /// </summary>
+    public TimeSpan ReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
