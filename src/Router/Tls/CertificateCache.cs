@@ -250,6 +250,13 @@ public sealed class CertificateCache : IDisposable
         }
     }
 
+    /// <summary>A cached certificate passed its not-after: counted and warned about as an expired one read from Redis, and its answers dropped.</summary>
+    public void ExpiredWhileCached(ServerCertificate certificate)
+    {
+        Refuse(certificate.Name, certificate.Name, "expired", $"expired at {certificate.Info.NotAfter:u} while cached");
+        Invalidate(certificate.Name);
+    }
+
     private ServerCertificate? Refuse(string serverName, string storedName, string reason, string detail)
     {
         _metrics.Problem(reason);

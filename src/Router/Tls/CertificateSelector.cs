@@ -9,7 +9,7 @@ namespace Entrance.Router.Tls;
 /// Picks each handshake's certificate from its SNI: the cached answer for the name (exact, then <c>*.parent</c>), else
 /// the default certificate, or a refusal with <c>RejectUnknownNames</c>. A cache hit completes synchronously.
 /// </summary>
-public sealed class CertificateSelector(CertificateCache cache, DefaultCertificate fallback, TlsMetrics metrics, IOptions<TlsOptions> options)
+public sealed class CertificateSelector(CertificateCache cache, DefaultCertificate fallback, TlsMetrics metrics, IOptions<TlsOptions> options, TimeProvider time)
 {
     private readonly bool _reject = options.Value.RejectUnknownNames;
 
@@ -34,8 +34,15 @@ public sealed class CertificateSelector(CertificateCache cache, DefaultCertifica
     {
         if (lookup.Certificate is { } certificate)
         {
-            metrics.Selected(lookup.Source);
-            return certificate.Options;
+            // A certificate that expired while cached (or while Redis is down) is not served: the default is, as for one
+            // stored expired. Its answer is dropped, so the next handshake reads Redis again (it may have been renewed).
+            if (certificate.NotAfterUnixSeconds > time.GetUtcNow().ToUnixTimeSeconds())
+            {
+                metrics.Selected(lookup.Source);
+                return certificate.Options;
+            }
+
+            cache.ExpiredWhileCached(certificate);
         }
 
         if (_reject)

@@ -42,6 +42,25 @@ public sealed class CertificateLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Handshake_CertificateExpiresWhileCached_DefaultServedWellBeforeTheTtl()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var notAfter = now.AddSeconds(15);
+        var shortLived = _certificates.Leaf(["brief.example.com"], now.AddDays(-1), notAfter);
+        await _redis.StoreAsync("brief.example.com", shortLived);
+        // A ten-minute TTL: only the not-after check at selection can explain the default certificate below.
+        await using var router = await StartAsync("Entrance:CacheTtl=00:10:00", "Entrance:NotifiedCacheTtl=00:10:00");
+        var first = await ServedAsync(router, "brief.example.com");
+        Assert.True(DateTimeOffset.UtcNow < notAfter, "the router was too slow to start for this test's 15 s certificate");
+        Assert.Equal(shortLived.Thumbprint, first);
+
+        await Eventually.TrueAsync(async () => await ServedAsync(router, "brief.example.com") != shortLived.Thumbprint,
+            TimeSpan.FromSeconds(45), "the expired certificate no longer served");
+        Assert.Equal(router.Service<DefaultCertificate>().Certificate.Info.Thumbprint, await ServedAsync(router, "brief.example.com"));
+        Assert.True(DateTimeOffset.UtcNow >= notAfter.AddSeconds(-1)); // X.509 keeps whole seconds
+    }
+
+    [Fact]
     public async Task Handshake_ManyNamesUnderOneWildcard_OneContextBuiltAndShared()
     {
         var wildcard = _certificates.Wildcard("shared.example.com");
