@@ -27,7 +27,8 @@ public static class ErrorPages
 
     public static ErrorPage UnknownHost(int status) => new(status, "unknown-host", "No route for this host.");
 
-    public static Task WriteAsync(HttpContext context, ErrorPage page)
+    /// <summary>Answers with <paramref name="page"/> unless the response has started; <paramref name="hsts"/> is the route's HSTS policy (over HTTPS only).</summary>
+    public static Task WriteAsync(HttpContext context, ErrorPage page, string? hsts = null)
     {
         var response = context.Response;
         if (response.HasStarted)
@@ -44,6 +45,10 @@ public static class ErrorPages
         response.StatusCode = page.Status;
         response.Headers[ReasonHeader] = page.Reason;
         response.Headers.CacheControl = "no-store";
+        if (hsts is not null)
+        {
+            response.Headers.StrictTransportSecurity = hsts; // the route's policy holds for the router's own answers too
+        }
         if (page.Status == StatusCodes.Status405MethodNotAllowed)
         {
             response.Headers.Allow = "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH, TRACE"; // RFC 9110: a 405 lists what is allowed

@@ -165,7 +165,7 @@ public sealed class ProxyPipeline(
     private static Task FailAsync(HttpContext context, ProxyRequest request, ErrorPage page)
     {
         request.Error = page.Reason;
-        return ErrorPages.WriteAsync(context, page);
+        return ErrorPages.WriteAsync(context, page, request.Hsts);
     }
 
     private async Task ForwardAsync(HttpContext context, ProxyRequest request, RouteEntry route)

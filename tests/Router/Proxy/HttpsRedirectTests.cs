@@ -71,6 +71,28 @@ public sealed class HttpsRedirectTests(RedisFixture redis) : IClassFixture<Redis
     [Fact]
     public async Task Invoke_OverHttps_ProxiedWithHsts()
     {
+        using var response = await GetOverHttpsAsync("shop.example.com");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("max-age=31536000", response.Headers.GetValues("Strict-Transport-Security").Single());
+    }
+
+    [Fact]
+    public async Task Invoke_OverHttpsBackendDown_ErrorPageCarriesHsts()
+    {
+        using var refused = new RefusedPort();
+        await redis.Server.CliAsync("SADD", "entrance:backends:down.example.com", refused.Url);
+        await redis.Server.CliAsync("HSET", "entrance:host:down.example.com", "hsts", "max-age=600");
+
+        using var response = await GetOverHttpsAsync("down.example.com");
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("max-age=600", response.Headers.GetValues("Strict-Transport-Security").Single());
+    }
+
+    /// <summary>A GET over HTTPS to a router whose HTTPS side is a Kestrel listener with a throwaway certificate.</summary>
+    private async Task<HttpResponseMessage> GetOverHttpsAsync(string host)
+    {
         var certificate = BackendCertificates.CreateLeaf(BackendCertificates.CreateCa());
         await using var router = await RouterHost.StartAsync(redis.Server,
             b => b.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate)),
@@ -83,12 +105,10 @@ public sealed class HttpsRedirectTests(RedisFixture redis) : IClassFixture<Redis
             SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
         });
         using var request = new HttpRequestMessage(HttpMethod.Get, https.TrimEnd('/') + "/");
-        request.Headers.Host = "shop.example.com";
-
-        using var response = await client.SendAsync(request);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("max-age=31536000", response.Headers.GetValues("Strict-Transport-Security").Single());
+        request.Headers.Host = host;
+        var response = await client.SendAsync(request);
+        await response.Content.LoadIntoBufferAsync();
+        return response;
     }
 
     [Fact]
