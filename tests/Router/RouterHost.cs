@@ -71,6 +71,17 @@ public sealed class RouterHost : IAsyncDisposable
         return new RouterHost(app, app.ListeningAddresses().First().TrimEnd('/'), admin);
     }
 
+    /// <summary>The router's invalidation listener (subscription, keyspace check, CLIENT TRACKING).</summary>
+    public Entrance.Router.Invalidation.InvalidationListener Invalidation =>
+        Service<IEnumerable<Microsoft.Extensions.Hosting.IHostedService>>().OfType<Entrance.Router.Invalidation.InvalidationListener>().Single();
+
+    /// <summary>
+    /// Waits until CLIENT TRACKING is registered. Its registration refreshes every cached answer, so a test that counts
+    /// Redis reads or relies on one cached entry starts after it.
+    /// </summary>
+    public Task WaitForTrackingAsync() =>
+        Eventually.TrueAsync(() => Task.FromResult(Invalidation.Tracking), TimeSpan.FromSeconds(15), "CLIENT TRACKING registered");
+
     /// <summary>Waits until the router's invalidation subscription is live, seen from Redis.</summary>
     public static Task WaitForSubscriberAsync(RedisServer redis, int subscribers = 1) =>
         Eventually.TrueAsync(async () =>

@@ -97,8 +97,7 @@ public class ClientTrackingTests : IAsyncLifetime
         Assert.Equal("old", await router.GetBodyAsync("off.example.com"));
     }
 
-    private static InvalidationListener Listener(RouterHost router) =>
-        router.Service<IEnumerable<IHostedService>>().OfType<InvalidationListener>().Single();
+    private static InvalidationListener Listener(RouterHost router) => router.Invalidation;
 
     private static Task WaitForTrackingAsync(RouterHost router) =>
         Eventually.TrueAsync(() => Task.FromResult(Listener(router).Tracking), TimeSpan.FromSeconds(15), "CLIENT TRACKING registered");

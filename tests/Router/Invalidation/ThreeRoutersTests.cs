@@ -97,6 +97,5 @@ public class ThreeRoutersTests : IAsyncLifetime
         return cache.Peek(Host) is { } slot && slot.FreshUntilMs <= cache.NowMs;
     }
 
-    private static InvalidationListener Listener(RouterHost router) =>
-        router.Service<IEnumerable<IHostedService>>().OfType<InvalidationListener>().Single();
+    private static InvalidationListener Listener(RouterHost router) => router.Invalidation;
 }

@@ -13,8 +13,7 @@ namespace Entrance.Router.Tests.Routing;
 /// </summary>
 public class RouteCacheTtlTests(RedisFixture redis) : IClassFixture<RedisFixture>
 {
-    private static InvalidationListener Listener(RouterHost router) =>
-        router.Service<IEnumerable<IHostedService>>().OfType<InvalidationListener>().Single();
+    private static InvalidationListener Listener(RouterHost router) => router.Invalidation;
 
     private static Task ChecksAsync(InvalidationListener listener, int atLeast) =>
         Eventually.TrueAsync(() => Task.FromResult(listener.KeyspaceChecks >= atLeast), TimeSpan.FromSeconds(15), $"keyspace check #{atLeast} ran");

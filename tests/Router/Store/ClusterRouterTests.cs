@@ -217,8 +217,7 @@ public sealed class ClusterTrackingTests(ClusterTrackingTests.QuietCluster fixtu
         return false;
     }
 
-    private static InvalidationListener Listener(RouterHost router) =>
-        router.Service<IEnumerable<IHostedService>>().OfType<InvalidationListener>().Single();
+    private static InvalidationListener Listener(RouterHost router) => router.Invalidation;
 
     /// <summary>A cluster whose nodes emit no keyspace events.</summary>
     public sealed class QuietCluster : IAsyncLifetime

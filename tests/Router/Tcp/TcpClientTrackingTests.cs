@@ -67,8 +67,7 @@ public sealed class TcpClientTrackingTests : IAsyncLifetime
     private Task<RouterHost> StartAsync(int port, params string[] settings) =>
         RouterHost.StartAsync(_redis, [$"Entrance:Tcp:Ports={port}", "Entrance:Tcp:Address=127.0.0.1", .. settings]);
 
-    private static InvalidationListener Listener(RouterHost router) =>
-        router.Service<IEnumerable<IHostedService>>().OfType<InvalidationListener>().Single();
+    private static InvalidationListener Listener(RouterHost router) => router.Invalidation;
 
     private static Task WaitForTrackingAsync(RouterHost router) =>
         Eventually.TrueAsync(() => Task.FromResult(Listener(router).Tracking), TimeSpan.FromSeconds(15), "CLIENT TRACKING registered");

@@ -23,8 +23,7 @@ public sealed class CertificateSelectionTests(RedisFixture redis) : IClassFixtur
     private async Task<RouterHost> StartAsync(params string[] settings)
     {
         var router = await RouterHost.StartAsync(redis.Server, ["Entrance:HttpsUrls=https://127.0.0.1:0", .. settings]);
-        var listener = router.Service<IEnumerable<Microsoft.Extensions.Hosting.IHostedService>>().OfType<Entrance.Router.Invalidation.InvalidationListener>().Single();
-        await Eventually.TrueAsync(() => Task.FromResult(listener.Tracking), TimeSpan.FromSeconds(15), "CLIENT TRACKING registered");
+        await router.WaitForTrackingAsync();
         return router;
     }
 
