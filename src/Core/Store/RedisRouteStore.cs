@@ -171,8 +171,9 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
                         handler(new RouteChange(RouteChangeKind.Certificate, certificate, RouteChangeOrigin.Publish));
                     }
                 }
-                else
+                else if (!name.StartsWith(RedisKeys.TcpChangePrefix, StringComparison.OrdinalIgnoreCase))
                 {
+                    // tcp:<port> is a TCP route's (TcpRouteStore reads it); no host name has a colon.
                     handler(new RouteChange(RouteChangeKind.Route, name.ToLowerInvariant(), RouteChangeOrigin.Publish));
                 }
             }, _readFlags),

@@ -252,6 +252,20 @@ public class RedisRouteStoreTests(RedisFixture redis) : IClassFixture<RedisFixtu
     }
 
     [Fact]
+    public async Task SubscribeAsync_TcpPortPublished_NotReportedAsARoute()
+    {
+        var changes = new System.Collections.Concurrent.ConcurrentQueue<RouteChange>();
+        await _store.SubscribeAsync(changes.Enqueue);
+
+        await redis.Server.CliAsync("PUBLISH", "entrance:changed", "tcp:5432");
+        await redis.Server.CliAsync("PUBLISH", "entrance:changed", "after-tcp.example.com");
+
+        // One channel delivers in order: once the second message is in, the first one was handled.
+        await Eventually.TrueAsync(() => Task.FromResult(changes.Any(c => c.RouteName == "after-tcp.example.com")), TimeSpan.FromSeconds(5), "the route after it reported");
+        Assert.DoesNotContain(changes, c => c.RouteName == "tcp:5432"); // TCP routes' own feed takes it (TcpRouteStore)
+    }
+
+    [Fact]
     public async Task SubscribeAsync_SubscriptionKilled_LostThenResubscribedThenDelivers()
     {
         var changes = new System.Collections.Concurrent.ConcurrentQueue<RouteChange>();
