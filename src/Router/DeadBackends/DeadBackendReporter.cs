@@ -35,9 +35,11 @@ public sealed class DeadBackendReporter(IRouteStore store, IOptions<EntranceOpti
     public void Report(RouteEntry route, BackendState backend, DeadReason reason)
     {
         var until = time.GetUtcNow().ToUnixTimeMilliseconds() + _ttlMs;
-        if (!route.MarkDead(backend, until))
+        // Already marked with more than half the dead period left: no write. A backend that keeps failing while every
+        // backend is out (panic mode still routes to it) is written and published once per half period, not per failure.
+        if (!route.MarkDead(backend, until, renewWithinMs: _ttlMs / 2))
         {
-            return; // already marked: one Redis write per backend per dead period, however many requests fail
+            return;
         }
 
         metrics.DeadMark(reason switch

@@ -142,13 +142,15 @@ public sealed class RouteEntry
     }
 
     /// <summary>
-    /// Takes a backend out of rotation here and now, until <paramref name="untilUnixMs"/>.
-    /// Returns false when it was already marked at least that long (so the caller need not tell Redis again).
+    /// Takes a backend out of rotation here and now, until <paramref name="untilUnixMs"/>. Returns false when it is
+    /// already marked until at least <paramref name="untilUnixMs"/> minus <paramref name="renewWithinMs"/>, so the caller
+    /// need not tell Redis again: a backend that keeps failing (panic mode routes to it) is re-marked, written and
+    /// published once per <paramref name="renewWithinMs"/> at most, not on every failure.
     /// </summary>
-    public bool MarkDead(BackendState backend, long untilUnixMs)
+    public bool MarkDead(BackendState backend, long untilUnixMs, long renewWithinMs = 1000)
     {
         var i = Array.IndexOf(Backends, backend);
-        if (i < 0 || Volatile.Read(ref _deadUntil[i]) >= untilUnixMs - 1000)
+        if (i < 0 || Volatile.Read(ref _deadUntil[i]) >= untilUnixMs - renewWithinMs)
         {
             return false;
         }

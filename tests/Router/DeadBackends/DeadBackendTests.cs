@@ -49,6 +49,42 @@ public class DeadBackendTests(RedisFixture redis) : IClassFixture<RedisFixture>,
     }
 
     [Fact]
+    public async Task Forward_EveryBackendKeepsRefusing_EachMarkWrittenOnceNotPerFailure()
+    {
+        using var refused = new RefusedPort();
+        using var alsoRefused = new RefusedPort();
+        await redis.Server.CliAsync("SADD", "entrance:backends:panic.example.com", refused.Url, alsoRefused.Url);
+        var marks = 0;
+        var sub = redis.Server.Client.GetSubscriber();
+        var channel = StackExchange.Redis.RedisChannel.Literal("dead"); // hipache's dead channel: one message per mark written
+        await sub.SubscribeAsync(channel, (_, m) =>
+        {
+            if (((string?)m)?.Contains("panic.example.com", StringComparison.Ordinal) == true)
+            {
+                Interlocked.Increment(ref marks);
+            }
+        });
+
+        // Once both are marked every request still goes to them (panic mode) and fails, for 2.5 s: well beyond the
+        // one-second re-mark of before, well inside half the 30 s dead period.
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var requests = 0;
+        while (watch.Elapsed < TimeSpan.FromSeconds(2.5))
+        {
+            using var response = await _router.GetAsync("panic.example.com");
+            Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+            requests++;
+            await Task.Delay(50);
+        }
+
+        await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref marks) >= 2), TimeSpan.FromSeconds(5), "both marks published");
+        await _router.GetAsync("marker.example.com"); // a round trip for any late publish to arrive before the count
+        await sub.UnsubscribeAsync(channel);
+        Assert.True(requests > 10, $"only {requests} requests");
+        Assert.Equal(2, Volatile.Read(ref marks));
+    }
+
+    [Fact]
     public async Task Forward_PostToRefusingBackend_RetriedBecauseNothingWasSent()
     {
         using var refused = new RefusedPort();

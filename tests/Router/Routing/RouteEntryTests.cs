@@ -59,6 +59,19 @@ public class RouteEntryTests
     }
 
     [Fact]
+    public void MarkDead_StillFailing_RenewedOnlyOnceHalfThePeriodIsLeft()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var entry = Entry(0);
+
+        Assert.True(entry.MarkDead(entry.Backends[0], now + 30_000, renewWithinMs: 15_000));
+        Assert.False(entry.MarkDead(entry.Backends[0], now + 2_000 + 30_000, renewWithinMs: 15_000)); // 28 s left
+        Assert.False(entry.MarkDead(entry.Backends[0], now + 15_000 + 30_000, renewWithinMs: 15_000)); // 15 s left
+        Assert.True(entry.MarkDead(entry.Backends[0], now + 16_000 + 30_000, renewWithinMs: 15_000)); // 14 s left: renewed
+        Assert.False(entry.MarkDead(entry.Backends[0], now + 17_000 + 30_000, renewWithinMs: 15_000));
+    }
+
+    [Fact]
     public void ShouldLogPanic_RepeatedCalls_OnceEveryTenSeconds()
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
