@@ -23,6 +23,7 @@ public sealed class DefaultCertificate
     private volatile ServerCertificate _certificate;
     private byte[] _loadedHash = [];
     private byte[] _refusedHash = [];
+    private byte[] _unusableHash = [];
 
     public DefaultCertificate(IOptions<TlsOptions> options, TimeProvider time, ILogger<DefaultCertificate> logger)
     {
@@ -83,27 +84,43 @@ public sealed class DefaultCertificate
         }
 
         var hash = Hash(chain, key);
-        if (hash.AsSpan().SequenceEqual(_loadedHash))
+        if (hash.AsSpan().SequenceEqual(_loadedHash) || hash.AsSpan().SequenceEqual(_unusableHash))
         {
-            return false;
+            return false; // served already, or unusable whatever the time and unchanged
         }
 
         LoadedCertificate loaded;
         try
         {
             loaded = CertificatePem.Load(chain, key);
-            if (loaded.IsExpired(_time.GetUtcNow()))
-            {
-                throw new CertificateProblemException($"the certificate is not valid now (not after {loaded.Info.NotAfter:u})");
-            }
         }
         catch (CertificateProblemException ex)
         {
+            _unusableHash = hash;
             RefuseOnce(hash, ex.Message);
             return false;
         }
 
-        _certificate = ServerCertificate.Create("default", loaded);
+        // Not skipped next time: a certificate not valid yet (clock skew) becomes usable as it is.
+        if (loaded.IsExpired(_time.GetUtcNow()))
+        {
+            RefuseOnce(hash, $"the certificate is not valid now ({loaded.Info.NotBefore:u} to {loaded.Info.NotAfter:u})");
+            loaded.Dispose();
+            return false;
+        }
+
+        try
+        {
+            _certificate = ServerCertificate.Create("default", loaded);
+        }
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or ArgumentException or NotSupportedException)
+        {
+            loaded.Dispose();
+            _unusableHash = hash;
+            RefuseOnce(hash, ex.Message);
+            return false;
+        }
+
         _loadedHash = hash;
         _logger.LogInformation("Default TLS certificate reloaded: {Subject} (not after {NotAfter:u}) from {Path}",
             loaded.Info.Subject, loaded.Info.NotAfter, _files.CertificatePath);

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace Entrance.Router.Tls;
 
 /// <summary>Reads the default certificate's files again every <see cref="DefaultCertificateOptions.ReloadInterval"/>.</summary>
-public sealed class DefaultCertificateReloader(DefaultCertificate certificate, IOptions<TlsOptions> options, TimeProvider time) : BackgroundService
+public sealed class DefaultCertificateReloader(DefaultCertificate certificate, IOptions<TlsOptions> options, TimeProvider time, ILogger<DefaultCertificateReloader> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -18,7 +18,15 @@ public sealed class DefaultCertificateReloader(DefaultCertificate certificate, I
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                certificate.Reload();
+                try
+                {
+                    certificate.Reload();
+                }
+                catch (Exception ex)
+                {
+                    // Never the end of the router: the current certificate stays, the next tick tries again.
+                    logger.LogWarning(ex, "Reading the default TLS certificate files again failed");
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
