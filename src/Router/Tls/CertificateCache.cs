@@ -236,18 +236,14 @@ public sealed class CertificateCache : IDisposable
             return Refuse(serverName, stored.Name, "not_covering", $"its names ({string.Join(", ", loaded.Info.DnsNames)}) do not cover {stored.Name}");
         }
 
-        try
+        if (ServerCertificate.TryCreate(stored.Name, loaded, out var problem) is not { } certificate)
         {
-            var certificate = ServerCertificate.Create(stored.Name, loaded);
-            _metrics.Built();
-            _shared.Add(certificate, fingerprint);
-            return certificate;
+            return Refuse(serverName, stored.Name, "invalid", problem!);
         }
-        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or ArgumentException or NotSupportedException)
-        {
-            loaded.Dispose();
-            return Refuse(serverName, stored.Name, "invalid", ex.Message);
-        }
+
+        _metrics.Built();
+        _shared.Add(certificate, fingerprint);
+        return certificate;
     }
 
     /// <summary>A cached certificate passed its not-after: counted and warned about as an expired one read from Redis, and its answers dropped.</summary>

@@ -48,7 +48,7 @@ public sealed class DefaultCertificate
                 throw new StartupConfigurationException($"Entrance:Tls:DefaultCertificate cannot be used ({_files.CertificatePath}, {_files.KeyPath}): {ex.Message}", ex);
             }
 
-            _loadedHash = Hash(chain, key);
+            _loadedHash = SharedCertificates.Fingerprint(chain, key);
             logger.LogInformation("Default TLS certificate {Subject} (not after {NotAfter:u}) from {Path}",
                 _certificate.Info.Subject, _certificate.Info.NotAfter, _files.CertificatePath);
             return;
@@ -79,11 +79,11 @@ public sealed class DefaultCertificate
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            RefuseOnce(Hash(ex.Message, string.Empty), ex.Message);
+            RefuseOnce(SharedCertificates.Fingerprint(ex.Message, string.Empty), ex.Message);
             return false;
         }
 
-        var hash = Hash(chain, key);
+        var hash = SharedCertificates.Fingerprint(chain, key);
         if (hash.AsSpan().SequenceEqual(_loadedHash) || hash.AsSpan().SequenceEqual(_unusableHash))
         {
             return false; // served already, or unusable whatever the time and unchanged
@@ -109,18 +109,14 @@ public sealed class DefaultCertificate
             return false;
         }
 
-        try
+        if (ServerCertificate.TryCreate("default", loaded, out var problem) is not { } certificate)
         {
-            _certificate = ServerCertificate.Create("default", loaded);
-        }
-        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or ArgumentException or NotSupportedException)
-        {
-            loaded.Dispose();
             _unusableHash = hash;
-            RefuseOnce(hash, ex.Message);
+            RefuseOnce(hash, problem!);
             return false;
         }
 
+        _certificate = certificate;
         _loadedHash = hash;
         _logger.LogInformation("Default TLS certificate reloaded: {Subject} (not after {NotAfter:u}) from {Path}",
             loaded.Info.Subject, loaded.Info.NotAfter, _files.CertificatePath);
@@ -136,9 +132,6 @@ public sealed class DefaultCertificate
                 _files.CertificatePath, _files.KeyPath, _certificate.Info.Subject, reason);
         }
     }
-
-    private static byte[] Hash(string chain, string key) =>
-        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(chain + "\0" + key));
 
     private static LoadedCertificate SelfSigned()
     {

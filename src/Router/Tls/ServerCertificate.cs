@@ -38,4 +38,23 @@ public sealed class ServerCertificate
     public SslServerAuthenticationOptions Options { get; }
 
     public static ServerCertificate Create(string name, LoadedCertificate loaded) => new(name, loaded);
+
+    /// <summary>
+    /// <see cref="Create"/>, or null with <paramref name="problem"/> when no TLS context can be built from it (a key
+    /// type or chain the platform refuses); <paramref name="loaded"/> is then disposed.
+    /// </summary>
+    public static ServerCertificate? TryCreate(string name, LoadedCertificate loaded, out string? problem)
+    {
+        try
+        {
+            problem = null;
+            return new ServerCertificate(name, loaded);
+        }
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or ArgumentException or NotSupportedException)
+        {
+            loaded.Dispose();
+            problem = ex.Message;
+            return null;
+        }
+    }
 }

@@ -21,7 +21,7 @@ public sealed class SharedCertificates(int limit)
     /// <summary>The certificate already built from exactly this stored chain and key, or null.</summary>
     public ServerCertificate? Find(StoredCertificate stored, out byte[] fingerprint)
     {
-        fingerprint = Fingerprint(stored);
+        fingerprint = Fingerprint(stored.Chain, stored.Key);
         return _byName.TryGetValue(stored.Name, out var built) && built.Fingerprint.AsSpan().SequenceEqual(fingerprint) ? built.Certificate : null;
     }
 
@@ -37,13 +37,16 @@ public sealed class SharedCertificates(int limit)
 
     public void Remove(string name) => _byName.TryRemove(name, out _);
 
-    /// <summary>A hash rather than the PEM strings, so the private key's text is not kept in memory.</summary>
-    private static byte[] Fingerprint(StoredCertificate stored)
+    /// <summary>
+    /// A chain and key pair's identity: a hash rather than the PEM strings, so the private key's text is not kept in
+    /// memory (also how <see cref="DefaultCertificate"/> tells a changed pair of files).
+    /// </summary>
+    public static byte[] Fingerprint(string chain, string key)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(Encoding.UTF8.GetBytes(stored.Chain));
+        hash.AppendData(Encoding.UTF8.GetBytes(chain));
         hash.AppendData([0]);
-        hash.AppendData(Encoding.UTF8.GetBytes(stored.Key));
+        hash.AppendData(Encoding.UTF8.GetBytes(key));
         return hash.GetHashAndReset();
     }
 
