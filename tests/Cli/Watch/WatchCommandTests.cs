@@ -13,16 +13,17 @@ public class WatchCommandTests(RedisFixture redis) : IClassFixture<RedisFixture>
     {
         var watching = RunAsync(Server, "watch", "--count", "2");
 
-        // The subscription starts asynchronously: publish until the watcher has seen both kinds of event.
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!watching.IsCompleted && DateTime.UtcNow < deadline)
+        // The two channels are subscribed asynchronously, each on its own: publish once both are (publishing before, a
+        // "changed" could arrive twice while "dead" was not subscribed yet, and --count 2 would end on two of a kind).
+        await Eventually.TrueAsync(async () =>
         {
-            await Server.CliAsync("PUBLISH", "entrance:changed", "shop.example.com");
-            await Server.CliAsync("PUBLISH", "dead", "shop.example.com;http://10.0.0.5:8080;0;2");
-            await Task.WhenAny(watching, Task.Delay(50));
-        }
+            var counts = (await Server.CliAsync("PUBSUB", "NUMSUB", "entrance:changed", "dead")).Split('\n');
+            return counts.Length >= 4 && counts[1].Trim() != "0" && counts[3].Trim() != "0";
+        }, TimeSpan.FromSeconds(20), "the watcher subscribed to both channels");
+        await Server.CliAsync("PUBLISH", "entrance:changed", "shop.example.com");
+        await Server.CliAsync("PUBLISH", "dead", "shop.example.com;http://10.0.0.5:8080;0;2");
 
-        var run = await watching;
+        var run = await watching.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(0, run.Exit);
         var events = run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(2, events.Count);
