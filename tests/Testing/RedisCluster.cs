@@ -14,9 +14,16 @@ public sealed class RedisCluster : IAsyncDisposable
 {
     private ConnectionMultiplexer? _client;
 
-    private RedisCluster(RedisServer[] nodes) => Nodes = nodes;
+    private readonly List<RedisServer> _nodes;
+    private readonly string[] _extraArgs;
 
-    public IReadOnlyList<RedisServer> Nodes { get; }
+    private RedisCluster(RedisServer[] nodes, string[] extraArgs)
+    {
+        _nodes = [.. nodes];
+        _extraArgs = extraArgs;
+    }
+
+    public IReadOnlyList<RedisServer> Nodes => _nodes;
 
     /// <summary>A StackExchange.Redis configuration naming every node.</summary>
     public string Configuration => string.Join(",", Nodes.Select(n => n.Configuration));
@@ -28,11 +35,7 @@ public sealed class RedisCluster : IAsyncDisposable
 
     public static async Task<RedisCluster> StartAsync(params string[] extraArgs)
     {
-        var starts = Enumerable.Range(0, 3).Select(_ => RedisServer.StartAsync(
-        [
-            "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", FreePort.Next().ToString(),
-            "--cluster-node-timeout", "5000", "--appendonly", "no", "--save", "", .. extraArgs,
-        ])).ToArray();
+        var starts = Enumerable.Range(0, 3).Select(_ => StartNodeAsync(extraArgs)).ToArray();
         RedisServer[] nodes;
         try
         {
@@ -48,7 +51,7 @@ public sealed class RedisCluster : IAsyncDisposable
             throw;
         }
 
-        var cluster = new RedisCluster(nodes);
+        var cluster = new RedisCluster(nodes, extraArgs);
         try
         {
             var create = await RunAsync("redis-cli", ["--cluster", "create", .. nodes.Select(n => n.Configuration), "--cluster-replicas", "0", "--cluster-yes"]);
@@ -78,6 +81,88 @@ public sealed class RedisCluster : IAsyncDisposable
             await cluster.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>One node; again with another bus port when that port was taken (RedisServer retries only its own port).</summary>
+    private static async Task<RedisServer> StartNodeAsync(string[] extraArgs)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await RedisServer.StartAsync(
+                [
+                    "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", FreePort.Next().ToString(),
+                    "--cluster-node-timeout", "5000", "--appendonly", "no", "--save", "", .. extraArgs,
+                ]);
+            }
+            catch (InvalidOperationException) when (attempt < 2)
+            {
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts one more node with the same settings and joins it as a master without slots (<c>redis-cli --cluster
+    /// add-node</c>), as an operator growing the cluster does; ready once every node lists it.
+    /// </summary>
+    public async Task<RedisServer> AddMasterAsync()
+    {
+        var node = await StartNodeAsync(_extraArgs);
+        _nodes.Add(node);
+        var added = await RunAsync("redis-cli", ["--cluster", "add-node", node.Configuration, Nodes[0].Configuration]);
+        if (!added.Contains("New node added correctly", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"redis-cli --cluster add-node failed: {added}");
+        }
+
+        var id = await node.CliAsync("CLUSTER", "MYID");
+        await Eventually.TrueAsync(async () =>
+        {
+            foreach (var n in Nodes)
+            {
+                if (!(await n.CliAsync("CLUSTER", "NODES")).Contains(id, StringComparison.Ordinal))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }, TimeSpan.FromSeconds(30), $"every node knows the new master {node.Port}");
+        await Eventually.TrueAsync(async () => (await node.CliAsync("CLUSTER", "INFO")).Contains("cluster_state:ok", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30), $"the new master {node.Port} sees the cluster ok");
+        return node;
+    }
+
+    /// <summary>
+    /// Moves <paramref name="key"/>'s slot, with the keys in it, to <paramref name="to"/> the way resharding does
+    /// (IMPORTING/MIGRATING, MIGRATE, SETSLOT NODE on every node).
+    /// </summary>
+    public async Task MoveSlotAsync(string key, RedisServer to)
+    {
+        var from = NodeOf(key);
+        var slot = await to.CliAsync("CLUSTER", "KEYSLOT", key);
+        var fromId = await from.CliAsync("CLUSTER", "MYID");
+        var toId = await to.CliAsync("CLUSTER", "MYID");
+        await to.CliAsync("CLUSTER", "SETSLOT", slot, "IMPORTING", fromId);
+        await from.CliAsync("CLUSTER", "SETSLOT", slot, "MIGRATING", toId);
+        var keys = (await from.CliAsync("CLUSTER", "GETKEYSINSLOT", slot, "1000")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var migrated = keys.Length == 0 ? "OK" : await from.CliAsync(["MIGRATE", "127.0.0.1", to.Port.ToString(), "", "0", "5000", "KEYS", .. keys]);
+        if (migrated != "OK")
+        {
+            throw new InvalidOperationException($"MIGRATE of slot {slot} failed: {migrated}");
+        }
+
+        foreach (var node in Nodes)
+        {
+            var set = await node.CliAsync("CLUSTER", "SETSLOT", slot, "NODE", toId);
+            if (set != "OK")
+            {
+                throw new InvalidOperationException($"CLUSTER SETSLOT {slot} NODE on {node.Port} failed: {set}");
+            }
+        }
+
+        await Eventually.TrueAsync(async () => (await to.CliAsync("CLUSTER", "COUNTKEYSINSLOT", slot)) == keys.Length.ToString(), TimeSpan.FromSeconds(10), $"slot {slot} moved");
     }
 
     /// <summary>The node that serves <paramref name="key"/>'s slot.</summary>

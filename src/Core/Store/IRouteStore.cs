@@ -69,6 +69,13 @@ public interface IRouteChangeFeed
     /// the current connections; a local check otherwise. Call after <see cref="SubscribeAsync"/>, and again now and then.
     /// </summary>
     Task<TrackingResult> EnsureTrackingAsync() => Task.FromResult(TrackingResult.Unsupported("not a Redis feed"));
+
+    /// <summary>
+    /// On a Redis Cluster, asks for its masters again so keyspace subscriptions and tracking extend to a master added
+    /// since (the client library otherwise meets it only when a command is redirected to it). True when the masters
+    /// changed: writes on a new one before its subscriptions were not announced.
+    /// </summary>
+    Task<bool> RefreshTopologyAsync() => Task.FromResult(false);
 }
 
 public sealed class RouteStoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -57,6 +57,24 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
         : [Multiplexer.GetServers().FirstOrDefault(s => s.IsConnected && !s.IsReplica) ?? Multiplexer.GetServer(Multiplexer.GetEndPoints()[0])];
 
     /// <summary>
+    /// A cluster's masters asked for again (<c>CLUSTER NODES</c> through the library's reconfiguration, which also extends
+    /// multi-node subscriptions to new masters); true when the set of masters changed. False, and nothing sent, off a cluster.
+    /// </summary>
+    internal async Task<bool> RefreshClusterAsync()
+    {
+        if (!IsCluster)
+        {
+            return false;
+        }
+
+        var before = MasterNames();
+        await Multiplexer.ConfigureAsync().ConfigureAwait(false);
+        return !before.SetEquals(MasterNames());
+    }
+
+    private HashSet<string> MasterNames() => [.. ScanServers().Select(s => s.EndPoint.ToString() ?? string.Empty)];
+
+    /// <summary>
     /// The keyspace-event channel for keys starting with <paramref name="keyPrefix"/>: on a cluster a channel
     /// StackExchange.Redis subscribes on every node (events are node-local); on one node the plain pattern as before.
     /// </summary>

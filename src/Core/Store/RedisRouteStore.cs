@@ -225,6 +225,18 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
 
     public Task<TrackingResult> EnsureTrackingAsync() => _tracking.EnsureAsync();
 
+    public async Task<bool> RefreshTopologyAsync()
+    {
+        try
+        {
+            return await _connection.RefreshClusterAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return false; // unreachable now: the next check asks again
+        }
+    }
+
     /// <summary>
     /// A keyspace subscription an ACL user may not make (PSUBSCRIBE patterns are matched literally against the user's
     /// channel rules) does not stop the others: tracking and PUBLISH cover for it, and the keyspace check says "unknown".
@@ -267,11 +279,18 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
 
         try
         {
-            // Keyspace events are node-local: ask the node the subscriptions (and, with replica reads, the lookups) use.
-            var server = _redis.GetServer(_redis.GetSubscriber().SubscribedEndpoint(RedisChannel.Literal(_keys.ChangedChannel)) ?? _redis.GetEndPoints()[0]);
-            var config = await server.ConfigGetAsync("notify-keyspace-events").ConfigureAwait(false);
-            var flags = config.Length == 0 ? string.Empty : config[0].Value ?? string.Empty;
-            return KeyspaceFlagsCover(flags);
+            // Keyspace events are node-local: ask the node the subscriptions (and, with replica reads, the lookups) use,
+            // and on a cluster every master, since each announces only the writes to its own slots.
+            IServer[] servers = _connection.IsCluster
+                ? _connection.ScanServers()
+                : [_redis.GetServer(_redis.GetSubscriber().SubscribedEndpoint(RedisChannel.Literal(_keys.ChangedChannel)) ?? _redis.GetEndPoints()[0])];
+            if (servers.Length == 0)
+            {
+                return null;
+            }
+
+            var answers = await Task.WhenAll(servers.Select(s => s.ConfigGetAsync("notify-keyspace-events"))).ConfigureAwait(false);
+            return answers.All(config => KeyspaceFlagsCover(config.Length == 0 ? string.Empty : config[0].Value ?? string.Empty));
         }
         catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException)
         {

@@ -25,7 +25,10 @@ public sealed class InvalidationListener(
     /// <summary>How often a connection that does not come up is diagnosed again (each check makes connections of its own).</summary>
     private static readonly TimeSpan DiagnoseEvery = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often Redis's keyspace-event flags are read again (they can be switched at run time).</summary>
+    /// <summary>
+    /// How often Redis's keyspace-event flags are read again (they can be switched at run time), and a cluster's masters
+    /// listed again (one added by resharding must be subscribed on).
+    /// </summary>
     public static readonly TimeSpan KeyspaceRecheck = TimeSpan.FromSeconds(15);
 
     /// <summary>How often the tracking registration is checked: a local comparison of connection ids, no Redis command.</summary>
@@ -91,6 +94,12 @@ public sealed class InvalidationListener(
         using var timer = new PeriodicTimer(KeyspaceRecheck, time);
         do
         {
+            if (await feed.RefreshTopologyAsync().ConfigureAwait(false))
+            {
+                logger.LogInformation("The Redis Cluster's masters changed; subscribed on the new ones, refreshing every route");
+                OnChange(new RouteChange(RouteChangeKind.All, null, RouteChangeOrigin.Connection));
+            }
+
             var enabled = await feed.KeyspaceEventsEnabledAsync().ConfigureAwait(false);
             _keyspaceEvents = enabled == true;
             UpdatePushed();

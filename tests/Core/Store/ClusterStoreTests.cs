@@ -47,6 +47,50 @@ public sealed class ClusterStoreTests(RedisClusterFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task KeyspaceEventsEnabledAsync_OneMasterWithout_ReportsOff()
+    {
+        var store = new RedisRouteStore(_connection);
+        Assert.True(await store.KeyspaceEventsEnabledAsync());
+
+        // Events are node-local: any one master that emits none leaves the writes to its slots unannounced.
+        foreach (var node in Cluster.Nodes)
+        {
+            var flags = (await node.CliAsync("CONFIG", "GET", "notify-keyspace-events")).Split('\n')[^1];
+            await node.CliAsync("CONFIG", "SET", "notify-keyspace-events", "");
+            try
+            {
+                Assert.False(await store.KeyspaceEventsEnabledAsync());
+            }
+            finally
+            {
+                await node.CliAsync("CONFIG", "SET", "notify-keyspace-events", flags);
+            }
+        }
+
+        Assert.True(await store.KeyspaceEventsEnabledAsync());
+    }
+
+    [Fact]
+    public async Task RefreshTopologyAsync_MastersUnchanged_FalseAndNoChangeAnnounced()
+    {
+        await using var connection = RedisConnection.Connect(Cluster.Configuration, null, TimeSpan.FromSeconds(5));
+        Assert.True(connection.Keys.HashTags);
+        var store = new RedisRouteStore(connection);
+        var changes = new System.Collections.Concurrent.ConcurrentQueue<RouteChange>();
+        await store.SubscribeAsync(changes.Enqueue);
+
+        // Asked every 15 s by each router: asking must not look like a reconnect (that would refresh every route).
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.False(await store.RefreshTopologyAsync());
+        }
+
+        await Cluster.CliAsync("PUBLISH", "entrance:changed", "marker.test");
+        await Eventually.TrueAsync(() => Task.FromResult(changes.Any(c => c.RouteName == "marker.test")), TimeSpan.FromSeconds(10), "marker published");
+        Assert.Equal(["marker.test"], changes.Select(c => $"{c.RouteName ?? c.Kind.ToString()}"));
+    }
+
+    [Fact]
     public async Task ResolveAsync_ExactWildcardHipacheOnDifferentNodes_ResolveAsOnOneNode()
     {
         var writer = new RouteWriter(_connection);
