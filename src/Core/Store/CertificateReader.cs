@@ -36,7 +36,7 @@ public sealed class CertificateReader(RedisConnection redis)
 
             return Pick(wildcard!, await parent.WaitAsync(cancellationToken).ConfigureAwait(false));
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException or TimeoutException)
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
             parent?.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default); // observed: the caller gave up on it
             throw new RouteStoreUnavailableException($"Redis did not answer for certificate {serverName}: {ex.Message}", ex);
@@ -50,7 +50,7 @@ public sealed class CertificateReader(RedisConnection redis)
         {
             return Pick(name, await redis.Db.HashGetAsync(redis.Keys.Certificate(name), Fields).ConfigureAwait(false));
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
             throw new RouteStoreUnavailableException($"Redis did not answer for certificate {name}: {ex.Message}", ex);
         }

@@ -30,7 +30,7 @@ public sealed class FleetLeaseStore(RedisConnection redis) : IFleetLeaseStore
         {
             return await redis.Db.StringGetAsync(redis.Keys.FleetLease).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
             throw new RouteStoreUnavailableException($"Redis did not answer for the fleet lease: {ex.Message}", ex);
         }
@@ -43,7 +43,7 @@ public sealed class FleetLeaseStore(RedisConnection redis) : IFleetLeaseStore
             RedisValue[] args = [op, holderId, Math.Max(1, (long)lease.TotalMilliseconds)];
             return await RedisScript.FleetLease.EvaluateAsync(redis.Db, [redis.Keys.FleetLease], args).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
             throw new RouteStoreUnavailableException($"Redis did not answer for the fleet lease: {ex.Message}", ex);
         }

@@ -160,8 +160,23 @@ public sealed class RedisConnection : IDisposable, IAsyncDisposable
     }
 
     /// <summary>True for the failures that mean "Redis is not answering" rather than a bug.</summary>
-    public static bool IsUnavailable(Exception ex) =>
-        ex is RouteStoreUnavailableException or RedisConnectionException or RedisTimeoutException or TimeoutException;
+    public static bool IsUnavailable(Exception ex) => ex is RouteStoreUnavailableException || IsOutage(ex);
+
+    /// <summary>
+    /// A command that failed because Redis cannot serve it right now: no connection or answer, or a server that says so
+    /// (<see cref="TransientErrors"/>). Callers turn these into <see cref="RouteStoreUnavailableException"/>: stale answers
+    /// and retries, never a crash.
+    /// </summary>
+    internal static bool IsOutage(Exception ex) =>
+        ex is RedisConnectionException or RedisTimeoutException or TimeoutException or ObjectDisposedException
+        || (ex is RedisServerException server && TransientErrors.Any(e => server.Message.StartsWith(e, StringComparison.Ordinal)));
+
+    /// <summary>
+    /// Server errors of a moment: a master demoted by a failover (READONLY, also from a script's write), a node loading
+    /// its data or cut from its master (LOADING, MASTERDOWN), a cluster slot moving or down (TRYAGAIN, CLUSTERDOWN), a
+    /// script running too long (BUSY).
+    /// </summary>
+    private static readonly string[] TransientErrors = ["READONLY", "LOADING", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "BUSY"];
 
     /// <summary>
     /// The reason when Redis refused a command for the connection's ACL user (NOPERM, also from inside a script), so a

@@ -68,7 +68,7 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
                 ? await ClusterResolve.ReadAsync(db, _keys, candidates, now, _readFlags).WaitAsync(cancellationToken).ConfigureAwait(false)
                 : await RedisScript.Resolve.EvaluateReadOnlyAsync(db, keys, args, _readFlags).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
             throw new RouteStoreUnavailableException($"Redis did not answer for {host}: {ex.Message}", ex);
         }
@@ -118,7 +118,7 @@ public sealed class RedisRouteStore : IRouteStore, IRouteChangeFeed
         {
             await RedisScript.MarkDead.EvaluateAsync(_redis.GetDatabase(_database), keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
             throw new RouteStoreUnavailableException($"Redis did not take the dead mark for {route.RouteName}: {ex.Message}", ex);
         }

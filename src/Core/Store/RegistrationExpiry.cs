@@ -41,7 +41,7 @@ public sealed class RegistrationExpiry(RedisConnection redis)
                 }
             }
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
             throw new RouteStoreUnavailableException($"Redis did not answer the registration cleanup: {ex.Message}", ex);
         }

@@ -49,7 +49,7 @@ public sealed class TcpRouteStore(RedisConnection redis, TimeProvider? time = nu
         {
             await Task.WhenAll(members, settings, dead).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
             throw new RouteStoreUnavailableException($"Redis did not answer for TCP port {port}: {ex.Message}", ex);
         }
@@ -68,7 +68,7 @@ public sealed class TcpRouteStore(RedisConnection redis, TimeProvider? time = nu
         {
             await redis.Db.ScriptEvaluateAsync(MarkDeadScript, scriptKeys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
             throw new RouteStoreUnavailableException($"Redis did not take the dead mark for TCP port {port}: {ex.Message}", ex);
         }

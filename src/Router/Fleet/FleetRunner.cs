@@ -20,6 +20,7 @@ public sealed class FleetRunner : BackgroundService
     private readonly Func<bool> _stillLeading;
     private long _leadingUntilMs = long.MinValue;
     private bool _wasLeading;
+    private string? _leaseProblem;
 
     public FleetRunner(IFleetLeaseStore lease, IEnumerable<IFleetTask> tasks, IOptions<FleetOptions> options, TimeProvider time, ILogger<FleetRunner> logger)
     {
@@ -82,6 +83,16 @@ public sealed class FleetRunner : BackgroundService
             // Unconfirmed: this router keeps leading only until its last confirmed lease runs out.
             _logger.LogDebug("Fleet lease not renewed: {Reason}", ex.Message);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Refused in another way (an ACL without the lease's rights): unconfirmed too, said once per reason, and
+            // never the end of the router (a failing background service would stop the host).
+            if (ex.Message != _leaseProblem)
+            {
+                _leaseProblem = ex.Message;
+                _logger.LogWarning("Fleet lease refused: {Reason}; this router does not run the fleet's work until it is granted", ex.Message);
+            }
+        }
 
         var leading = IsLeader;
         if (leading != _wasLeading)
@@ -122,8 +133,9 @@ public sealed class FleetRunner : BackgroundService
             // Released at once so another router takes over within a tick instead of a whole lease.
             await _lease.ReleaseAsync(Id, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (RedisConnection.IsUnavailable(ex) || ex is OperationCanceledException)
+        catch (Exception ex)
         {
+            // The lease runs out by itself; a refusal here must not turn a clean stop into a crash.
             _logger.LogDebug("Fleet lease not released: {Reason}", ex.Message);
         }
     }

@@ -71,16 +71,48 @@ public class FleetRunnerTests
         Assert.Equal(1, _task.Runs);
     }
 
+    [Fact]
+    public async Task TickAsync_LeaseScriptRefused_FollowsWithoutThrowing()
+    {
+        var runner = Runner();
+        await runner.TickAsync(CancellationToken.None);
+        _lease.Refusal = new InvalidOperationException("NOPERM this user has no permissions to run the 'evalsha' command");
+
+        // A throw here would end the background service, and with it the router: unconfirmed, like an outage.
+        await runner.TickAsync(CancellationToken.None);
+        Assert.True(runner.IsLeader);
+        Assert.Equal(2, _task.Runs);
+        _time.Advance(TimeSpan.FromSeconds(10));
+        await runner.TickAsync(CancellationToken.None);
+        Assert.False(runner.IsLeader);
+        Assert.Equal(2, _task.Runs);
+    }
+
+    [Fact]
+    public async Task StopAsync_ReleaseRefused_StopsCleanly()
+    {
+        var runner = Runner();
+        await runner.TickAsync(CancellationToken.None);
+        _lease.Refusal = new InvalidOperationException("READONLY You can't write against a read only replica.");
+
+        await runner.StopAsync(CancellationToken.None);
+
+        Assert.False(runner.IsLeader);
+    }
+
     private sealed class ScriptedLease : IFleetLeaseStore
     {
         public bool Answer { get; set; } = true;
 
         public bool Fail { get; set; }
 
-        public Task<bool> AcquireAsync(string holderId, TimeSpan lease, CancellationToken cancellationToken = default) =>
-            Fail ? throw new RouteStoreUnavailableException("down") : Task.FromResult(Answer);
+        public Exception? Refusal { get; set; }
 
-        public Task ReleaseAsync(string holderId, CancellationToken cancellationToken = default) => Task.CompletedTask;
+        public Task<bool> AcquireAsync(string holderId, TimeSpan lease, CancellationToken cancellationToken = default) =>
+            Refusal is not null ? throw Refusal : Fail ? throw new RouteStoreUnavailableException("down") : Task.FromResult(Answer);
+
+        public Task ReleaseAsync(string holderId, CancellationToken cancellationToken = default) =>
+            Refusal is not null ? throw Refusal : Task.CompletedTask;
 
         public Task<string?> HolderAsync(CancellationToken cancellationToken = default) => Task.FromResult<string?>(null);
     }

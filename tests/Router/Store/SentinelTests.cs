@@ -20,7 +20,9 @@ public class SentinelTests(ITestOutputHelper output) : IAsyncLifetime
         await sentinel.Master.CliAsync("SADD", "entrance:backends:cached.example.com", _backend.Url);
         await Eventually.TrueAsync(async () => await sentinel.Replica.CliAsync("SMEMBERS", "entrance:backends:cached.example.com") == _backend.Url,
             TimeSpan.FromSeconds(10), "route replicated");
-        await using var router = await RouterHost.StartAsync(sentinel.Configuration, "Entrance:CacheTtl=00:00:01", "Entrance:RedisTimeout=00:00:00.500");
+        // The fleet lease on, as in production: its writes mid-failover reach the replica and are answered READONLY.
+        await using var router = await RouterHost.StartAsync(sentinel.Configuration, "Entrance:CacheTtl=00:00:01", "Entrance:RedisTimeout=00:00:00.500",
+            "Entrance:Fleet:Enabled=true");
         // The connect through the sentinels may outlast the 0.5 s timeout on a loaded machine; the test starts once cached.
         await Eventually.TrueAsync(async () => await router.GetBodyAsync("cached.example.com") == "ok", TimeSpan.FromSeconds(15), "route served before the kill");
 
@@ -51,6 +53,11 @@ public class SentinelTests(ITestOutputHelper output) : IAsyncLifetime
         stop.Cancel();
         await load;
 
+        // The fleet's loop survived the failover (it still ticks), and the router was not stopped by it.
+        var fleet = router.Service<Entrance.Router.Fleet.FleetRunner>();
+        var ticks = fleet.Ticks;
+        await Eventually.TrueAsync(() => Task.FromResult(fleet.Ticks > ticks + 1), TimeSpan.FromSeconds(15), "fleet still ticking after the failover");
+        Assert.False(router.Service<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested, "router stopping");
         output.WriteLine($"promoted after {promoted.TotalSeconds:0.0} s, new route served after {served.TotalSeconds:0.0} s; {requests} requests, {failures} failed");
         Assert.Equal(0, failures);
         Assert.True(requests > 10, $"{requests} requests");
