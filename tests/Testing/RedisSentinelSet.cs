@@ -138,6 +138,38 @@ public sealed class RedisSentinelSet : IAsyncDisposable
 
     private string Logs => string.Join('\n', _logs.SelectMany(l => l).TakeLast(200));
 
+    /// <summary>Runs <c>ACL SETUSER</c> with <paramref name="setUser"/> (the whole command) on every sentinel, as the operator.</summary>
+    public async Task AddSentinelUserAsync(string[] setUser)
+    {
+        foreach (var port in SentinelPorts)
+        {
+            var reply = await SentinelAsync(port, [.. Auth?.SentinelCliAuth ?? [], .. setUser]);
+            if (reply != "OK")
+            {
+                throw new InvalidOperationException($"sentinel {port} refused {string.Join(' ', setUser.Take(3))}: {reply}");
+            }
+        }
+    }
+
+    /// <summary>What the sentinels' ACL LOG says they denied (the command or channel of each entry), all sentinels together.</summary>
+    public async Task<IReadOnlyList<string>> AclDenialsAsync()
+    {
+        var denied = new List<string>();
+        foreach (var port in SentinelPorts)
+        {
+            var lines = (await SentinelAsync(port, [.. Auth?.SentinelCliAuth ?? [], "ACL", "LOG"])).Split('\n');
+            for (var i = 0; i + 1 < lines.Length; i++)
+            {
+                if (lines[i] == "object")
+                {
+                    denied.Add($"{port}: {lines[i + 1]}");
+                }
+            }
+        }
+
+        return denied;
+    }
+
     /// <summary>The master's port as the sentinels announce it.</summary>
     public async Task<int> MasterPortAsync()
     {

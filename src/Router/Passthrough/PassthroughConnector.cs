@@ -63,7 +63,8 @@ public sealed class PassthroughConnector(RouteCache routes, DeadBackendReporter 
 
             try
             {
-                return (await BackendConnect.ConnectSocketAsync(endpoint, _connectTimeout, cancellation).ConfigureAwait(false), backend);
+                var timeout = route.Forwarding.ConnectTimeout ?? _connectTimeout; // the route's connect_timeout, as for HTTP
+                return (await BackendConnect.ConnectSocketAsync(endpoint, timeout, cancellation).ConfigureAwait(false), backend);
             }
             catch (Exception ex) when (ex is SocketException or TimeoutException)
             {

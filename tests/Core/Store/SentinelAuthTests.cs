@@ -53,6 +53,28 @@ public class SentinelAuthTests
     }
 
     [Fact]
+    public async Task ConnectAsync_SentinelUserWithTheDocumentedRules_WritesAndDiagnosesWithNothingDenied()
+    {
+        await using var sentinel = await RedisSentinelSet.StartAsync(new SentinelAuth("data-pw", "watch-pw", "watcher"));
+        await sentinel.AddSentinelUserAsync(DocumentedAcl.Rules("entrance-sentinel", "client-pw"));
+        var sentinels = $"{sentinel.Endpoints},sentinelUser=entrance-sentinel,sentinelPassword=client-pw";
+
+        // The CLI's way: connect at once or fail, then write.
+        await using (var connection = await RedisConnection.ConnectAsync($"{sentinels},password=data-pw", null, TimeSpan.FromSeconds(5)))
+        {
+            await new RouteWriter(connection).ApplyAsync(new RouteSpec("cli.example.com", ["http://10.0.0.5:80"], new Dictionary<string, string>()), "apply", OwnershipMode.Claim);
+        }
+
+        // A failed connect is diagnosed through the same sentinels with the same user.
+        using var wrong = RedisConnection.Connect($"{sentinels},password=not-it", null, TimeSpan.FromSeconds(1));
+        var problem = await wrong.DiagnoseAsync();
+
+        Assert.Equal("http://10.0.0.5:80", await sentinel.Master.CliAsync([.. sentinel.DataCliAuth, "SMEMBERS", "entrance:backends:cli.example.com"]));
+        Assert.StartsWith($"the master 127.0.0.1:{sentinel.Master.Port} of Sentinel service 'entrance' refused the credentials", problem?.Message);
+        Assert.Empty(await sentinel.AclDenialsAsync());
+    }
+
+    [Fact]
     public async Task DiagnoseAsync_WrongMasterPassword_NamesTheMaster()
     {
         await using var sentinel = await RedisSentinelSet.StartAsync(new SentinelAuth("data-pw", "sentinel-pw"));

@@ -162,6 +162,30 @@ public sealed class PassthroughTests(RedisFixture redis) : IClassFixture<RedisFi
     }
 
     [Fact]
+    public async Task Handshake_RouteConnectTimeout_SilentBackendGivenUpOnWithinIt()
+    {
+        var backendCertificate = _certificates.Leaf("slow.example.com");
+        await using var backend = new TlsEchoBackend(backendCertificate, "live-app");
+        using var silentPort = new UnansweredPort();
+        var silent = silentPort.Address("https");
+        await AddPassthroughAsync("slow.example.com", silent, backend.Url);
+        await redis.Server.CliAsync("HSET", "entrance:host:slow.example.com", "connect_timeout", "300ms");
+        await using var router = await StartAsync("Entrance:LoadBalancing=round-robin", "Entrance:ConnectTimeout=00:00:30");
+        await router.WaitForTrackingAsync(); // its registration refreshes the entry, and round-robin would start afresh
+
+        // Round-robin tries the silent backend on one of the two: the route's 300 ms, not the global 30 s, ends that try.
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 2; i++)
+        {
+            var (certificate, _) = await EchoAsync(router.HttpsPort(), "slow.example.com", "quick " + i);
+            Assert.Equal(backendCertificate.Thumbprint, certificate.Thumbprint);
+        }
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"{watch.Elapsed}");
+        Assert.Contains(silent, await redis.Server.CliAsync("ZRANGE", "entrance:dead:slow.example.com", "0", "-1"));
+    }
+
+    [Fact]
     public async Task Handshake_HostWithoutPassthrough_TerminatedByRouter()
     {
         var routerCertificate = _certificates.Leaf("plain.example.com");

@@ -56,6 +56,27 @@ public class SentinelAuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Router_SentinelUserWithTheDocumentedRules_FollowsFailoverWithNothingDenied()
+    {
+        await using var sentinel = await RedisSentinelSet.StartAsync(new SentinelAuth("data-pw", "watch-pw", "watcher"));
+        await sentinel.AddSentinelUserAsync(DocumentedAcl.Rules("entrance-sentinel", "client-pw"));
+        await sentinel.Master.CliAsync([.. sentinel.DataCliAuth, "SADD", "entrance:backends:before.example.com", _backend.Url]);
+
+        // The shipped router (fleet lease on), with only the documented rights on the sentinels.
+        await using var router = await RouterProcess.StartAsync(sentinel.Master,
+            $"Entrance:Redis={sentinel.Endpoints},password=data-pw,sentinelUser=entrance-sentinel,sentinelPassword=client-pw");
+        await Eventually.TrueAsync(async () => (await router.GetAsync("before.example.com")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "route served");
+
+        sentinel.Master.Kill();
+        await Eventually.TrueAsync(async () => await sentinel.MasterPortAsync() == sentinel.Replica.Port, TimeSpan.FromSeconds(30), "replica promoted");
+        await sentinel.Replica.CliAsync([.. sentinel.DataCliAuth, "SADD", "entrance:backends:after.example.com", _other.Url]);
+        await Eventually.TrueAsync(async () => (await router.GetAsync("after.example.com")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "route on the new master served");
+
+        Assert.Empty(await sentinel.AclDenialsAsync());
+        Assert.False(router.HasExited, router.Output);
+    }
+
+    [Fact]
     public async Task Router_WrongSentinelPassword_LogsTheRefusedStep()
     {
         await using var sentinel = await RedisSentinelSet.StartAsync(new SentinelAuth("data-pw", "sentinel-pw"));
